@@ -1,0 +1,84 @@
+# This file is part of crm_plus.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"Territory and sales team of the host's leads and opportunities."
+from collections import defaultdict
+
+from trytond.model import Index, fields
+from trytond.pool import PoolMeta
+from trytond.pyson import Eval
+from trytond.transaction import without_check_access
+
+
+class Opportunity(metaclass=PoolMeta):
+    __name__ = 'sale.opportunity'
+
+    territory = fields.Many2One(
+        'crm.territory', "Territory", ondelete='RESTRICT',
+        states={
+            'readonly': Eval('state').in_(['won', 'lost', 'cancelled']),
+            },
+        help="Defaults to the territory of the party.")
+    team = fields.Many2One(
+        'crm.team', "Sales Team", ondelete='RESTRICT',
+        domain=[('company', '=', Eval('company', -1))],
+        states={
+            'readonly': Eval('state').in_(['won', 'lost', 'cancelled']),
+            },
+        help="Defaults to the team of the party, "
+        "else to the administrative team of the employee.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        cls._sql_indexes.update({
+                Index(t, (t.territory, Index.Range())),
+                Index(t, (t.team, Index.Range())),
+                })
+
+    @fields.depends(methods=['_set_organisation_defaults'])
+    def on_change_party(self):
+        super().on_change_party()
+        self._set_organisation_defaults()
+
+    @fields.depends(methods=['_set_organisation_defaults'])
+    def on_change_employee(self):
+        self._set_organisation_defaults()
+
+    @fields.depends('party', 'employee', 'territory', 'team', 'company')
+    def _set_organisation_defaults(self):
+        "Fill territory and team that are still empty from party and employee"
+        if self.party:
+            if not self.territory:
+                self.territory = self.party.territory
+            if not self.team and self.party.team:
+                if (not self.company
+                        or self.party.team.company == self.company):
+                    self.team = self.party.team
+        if not self.team and self.employee:
+            self.team = self.employee.administrative_team
+
+    @classmethod
+    def create(cls, vlist):
+        opportunities = super().create(vlist)
+        # Opportunities created over RPC or by other modules get the same
+        # defaults as in the form; the user may not see these fields, so the
+        # defaults are written without checking field access.
+        to_write = defaultdict(list)
+        for opportunity in opportunities:
+            if opportunity.territory and opportunity.team:
+                continue
+            opportunity._set_organisation_defaults()
+            if opportunity.territory or opportunity.team:
+                key = (opportunity.territory, opportunity.team)
+                to_write[key].append(opportunity)
+        if to_write:
+            args = []
+            for (territory, team), records in to_write.items():
+                args.extend((records, {
+                            'territory': territory.id if territory else None,
+                            'team': team.id if team else None,
+                            }))
+            with without_check_access():
+                cls.write(*args)
+        return opportunities

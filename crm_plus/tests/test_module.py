@@ -1,0 +1,181 @@
+# This file is part of crm_plus.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+from trytond.model.exceptions import (
+    AccessError, DomainValidationError, SQLConstraintError, ValidationError)
+from trytond.modules.company.tests import (
+    CompanyTestMixin, create_company, create_employee, set_company)
+from trytond.modules.party.tests import PartyCheckReplaceMixin
+from trytond.pool import Pool
+from trytond.tests.test_tryton import ModuleTestCase, with_transaction
+from trytond.transaction import Transaction
+
+
+class CrmPlusTestCase(
+        PartyCheckReplaceMixin, CompanyTestMixin, ModuleTestCase):
+    "Test crm_plus module"
+    module = 'crm_plus'
+
+    @with_transaction()
+    def test_territory_hierarchy(self):
+        "Territory names show their path and search children"
+        pool = Pool()
+        Territory = pool.get('crm.territory')
+
+        europe, = Territory.create([{'name': "Europe", 'code': 'EU'}])
+        spain, = Territory.create([{'name': "Spain", 'parent': europe.id}])
+
+        self.assertEqual(spain.rec_name, "Europe / Spain")
+        self.assertEqual(
+            Territory.search([('rec_name', '=', 'EU')]), [europe])
+        self.assertEqual(
+            Territory.search([('parent', 'child_of', [europe.id])]),
+            [europe, spain])
+        with self.assertRaises(ValidationError):
+            Territory.write([europe], {'parent': spain.id})
+        with self.assertRaises(SQLConstraintError):
+            Territory.create([{'name': "Euro", 'code': 'EU'}])
+
+    @with_transaction()
+    def test_one_administrative_team_per_employee(self):
+        "An employee is in one administrative team, any cross teams"
+        pool = Pool()
+        Team = pool.get('crm.team')
+
+        company = create_company()
+        with set_company(company):
+            employee = create_employee(company)
+            north, south = Team.create([
+                    {'name': "North", 'members': [('add', [employee.id])]},
+                    {'name': "South"},
+                    ])
+            key, project = Team.create([
+                    {'name': "Key Accounts", 'kind': 'cross_functional',
+                        'members': [('add', [employee.id])]},
+                    {'name': "Project X", 'kind': 'cross_functional',
+                        'members': [('add', [employee.id])]},
+                    ])
+
+            self.assertEqual(employee.administrative_team, north)
+            self.assertEqual(
+                set(employee.crm_teams), {north, key, project})
+            self.assertEqual(
+                type(employee).search(
+                    [('administrative_team', '=', north.id)]),
+                [employee])
+            self.assertEqual(
+                type(employee).search(
+                    [('administrative_team', '=', None)]), [])
+
+            with self.assertRaises(ValidationError):
+                Team.write([south], {'members': [('add', [employee.id])]})
+            with self.assertRaises(ValidationError):
+                Team.write([key], {'kind': 'administrative'})
+
+    @with_transaction()
+    def test_cross_functional_team_no_hierarchy(self):
+        "Cross-functional teams stay outside the hierarchy"
+        pool = Pool()
+        Team = pool.get('crm.team')
+
+        company = create_company()
+        with set_company(company):
+            sales, = Team.create([{'name': "Sales"}])
+            with self.assertRaises(ValidationError):
+                Team.create([{
+                            'name': "Task Force",
+                            'kind': 'cross_functional',
+                            'parent': sales.id,
+                            }])
+            emea, = Team.create([{'name': "EMEA", 'parent': sales.id}])
+            self.assertEqual(emea.rec_name, "Sales / EMEA")
+
+    @with_transaction()
+    def test_party_crm_values_checked(self):
+        "Bad CRM values on a partner are refused"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Currency = pool.get('currency.currency')
+
+        currency, = Currency.create([{'name': "Euro", 'code': 'EUR',
+                    'symbol': "€"}])
+        party, = Party.create([{'name': "Acme"}])
+        for values, error in [
+                ({'sic_code': '73X'}, ValidationError),
+                ({'sic_code': '7'}, ValidationError),
+                ({'employee_count': -1}, DomainValidationError),
+                ({'annual_revenue': -5, 'revenue_currency': currency.id},
+                    DomainValidationError),
+                ({'annual_revenue': 5, 'revenue_currency': None},
+                    ValidationError),
+                ]:
+            with self.subTest(values=values):
+                with self.assertRaises(error):
+                    Party.write([party], values)
+        Party.write([party], {
+                'sic_code': '7372', 'employee_count': 40,
+                'annual_revenue': 1000, 'revenue_currency': currency.id})
+        self.assertEqual(party.sic_code, '7372')
+
+    @with_transaction()
+    def test_crm_fields_hidden_without_crm_group(self):
+        "Users outside the CRM groups neither read nor write the CRM tab"
+        pool = Pool()
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+
+        party, = Party.create([{'name': "Acme", 'sic_code': '7372'}])
+        user, = User.create([{'name': "Clerk", 'login': 'clerk'}])
+        with Transaction().set_user(user.id), \
+                Transaction().set_context(_check_access=True):
+            self.assertEqual(
+                Party.read([party.id], ['name'])[0]['name'], "Acme")
+            with self.assertRaises(AccessError):
+                Party.read([party.id], ['sic_code'])
+            with self.assertRaises(AccessError):
+                Party.write([party], {'sic_code': '1234'})
+            arch = Party.fields_view_get(view_type='form')['arch']
+            self.assertNotIn('sic_code', arch)
+
+    @with_transaction()
+    def test_opportunity_defaults_from_party(self):
+        "An opportunity takes territory and team from its party"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Territory = pool.get('crm.territory')
+        Team = pool.get('crm.team')
+        Opportunity = pool.get('sale.opportunity')
+
+        company = create_company()
+        with set_company(company):
+            employee = create_employee(company)
+            territory, = Territory.create([{'name': "North"}])
+            party_team, employee_team = Team.create([
+                    {'name': "Key Accounts"},
+                    {'name': "Field", 'members': [('add', [employee.id])]},
+                    ])
+            customer, prospect = Party.create([
+                    {'name': "Acme", 'territory': territory.id,
+                        'team': party_team.id},
+                    {'name': "Prospect"},
+                    ])
+            from_party, from_employee, kept = Opportunity.create([
+                    {'party': customer.id, 'employee': employee.id},
+                    {'party': prospect.id, 'employee': employee.id},
+                    {'party': customer.id, 'team': employee_team.id},
+                    ])
+
+            self.assertEqual(from_party.territory, territory)
+            self.assertEqual(from_party.team, party_team)
+            self.assertEqual(from_employee.territory, None)
+            self.assertEqual(from_employee.team, employee_team)
+            self.assertEqual(kept.team, employee_team)
+            self.assertEqual(kept.territory, territory)
+
+            lead = Opportunity()
+            lead.party = customer
+            lead.on_change_party()
+            self.assertEqual(lead.territory, territory)
+            self.assertEqual(lead.team, party_team)
+
+
+del ModuleTestCase
