@@ -1,0 +1,43 @@
+"""Run every test module of crm_plus and print one closing count line.
+
+The host's scenarios are doctests loaded through unittest's load_tests
+protocol, so the suite runs under unittest rather than a collector that
+ignores that protocol.
+"""
+import argparse
+import pkgutil
+import sys
+import time
+import unittest
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        'patterns', nargs='*',
+        help="run only the test modules whose name contains one of these")
+    parser.add_argument('-v', '--verbose', action='store_true')
+    args = parser.parse_args()
+
+    import trytond.modules.crm_plus.tests as tests_package
+
+    names = [
+        f'{tests_package.__name__}.{m.name}'
+        for m in pkgutil.iter_modules(tests_package.__path__)
+        if m.name.startswith('test_')
+        and (not args.patterns or any(p in m.name for p in args.patterns))]
+    suite = unittest.TestLoader().loadTestsFromNames(names)
+    start = time.monotonic()
+    result = unittest.TextTestRunner(
+        verbosity=2 if args.verbose else 1).run(suite)
+    failed = len(result.failures) + len(result.errors) + len(
+        result.unexpectedSuccesses)
+    passed = result.testsRun - failed - len(result.skipped)
+    print(f"Took {time.monotonic() - start:.0f}s")
+    print(f"tests: {passed} passed, {failed} failed, "
+        f"{len(result.skipped)} skipped")
+    return 0 if failed == 0 and result.testsRun else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
