@@ -1,5 +1,5 @@
 # Thin entry points; the scripts in scripts/ do the work.
-.PHONY: run test test-pg e2e bench ci
+.PHONY: run test test-pg e2e ci
 
 run:
 	scripts/run
@@ -12,9 +12,6 @@ test-pg:
 
 e2e:
 	scripts/e2e
-
-bench:
-	scripts/bench
 
 ci:
 	.ci/run
