@@ -152,3 +152,18 @@ class Party(metaclass=PoolMeta):
         # A copy is a new relationship: it starts its own life cycle.
         default.setdefault('lifecycle_stage')
         return super().copy(parties, default=default)
+
+
+class Erase(metaclass=PoolMeta):
+    __name__ = 'party.erase'
+
+    def to_erase(self, party_id):
+        pool = Pool()
+        Party = pool.get('party.party')
+        # The surname is personal data, and the CRM classification would
+        # still identify an erased person among few others.
+        return super().to_erase(party_id) + [
+            (Party, [('id', '=', party_id)], False,
+                ['surname', 'sic_code', 'annual_revenue', 'employee_count'],
+                [None, None, None, None]),
+            ]

@@ -177,5 +177,29 @@ class CrmPlusTestCase(
             self.assertEqual(lead.territory, territory)
             self.assertEqual(lead.team, party_team)
 
+    @with_transaction()
+    def test_erase_person(self):
+        "Erasing a person also erases its CRM personal data"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Erase = pool.get('party.erase', type='wizard')
+
+        person, = Party.create([{
+                    'name': "Jana Marková", 'party_kind': 'person',
+                    'surname': "Marková", 'sic_code': '8742',
+                    'employee_count': 1, 'active': False,
+                    }])
+        session_id, _, _ = Erase.create()
+        erase = Erase(session_id)
+        erase.ask.party = person
+        erase.transition_erase()
+
+        values, = Party.read(
+            [person.id], ['name', 'surname', 'sic_code', 'employee_count'])
+        self.assertEqual(
+            (values['name'], values['surname'], values['sic_code'],
+                values['employee_count']),
+            (None, None, None, None))
+
 
 del ModuleTestCase
