@@ -14,8 +14,10 @@ from trytond.model import (
     DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields, tree)
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval, If
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
+
+from .mixins import CodeMixin
 
 KINDS = [
     ('administrative', "Administrative"),
@@ -23,12 +25,15 @@ KINDS = [
     ]
 
 
-class Team(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
+class Team(
+        CodeMixin, DeactivableMixin, tree(separator=' / '),
+        ModelSQL, ModelView):
     "Sales team"
     __name__ = 'crm.team'
+    _code_scope = ('company',)
+    _code_unique_message = 'crm_plus.msg_team_code_unique'
 
     name = fields.Char("Name", required=True, translate=True)
-    code = fields.Char("Code", strip=True)
     company = fields.Many2One(
         'company.company', "Company", required=True,
         states={
@@ -64,18 +69,12 @@ class Team(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
 
     @classmethod
     def __setup__(cls):
-        cls.code.search_unaccented = False
         super().__setup__()
         t = cls.__table__()
-        cls._sql_constraints += [
-            ('code_unique', Unique(t, t.company, t.code),
-                'crm_plus.msg_team_code_unique'),
-            ]
         cls._sql_indexes.update({
                 Index(t, (t.parent, Index.Range())),
                 Index(t, (t.leader, Index.Range())),
                 })
-        cls._order.insert(0, ('name', 'ASC'))
 
     @staticmethod
     def default_company():
@@ -110,17 +109,6 @@ class Team(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
         TeamMember = Pool().get('crm.team.member')
         TeamMember.check_one_administrative_team(
             TeamMember.search([('team', 'in', [t.id for t in teams])]))
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        if clause[1].startswith('!') or clause[1].startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            super().search_rec_name(name, clause),
-            ('code', *clause[1:]),
-            ]
 
 
 class TeamMember(ModelSQL):

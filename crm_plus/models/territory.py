@@ -2,15 +2,18 @@
 # this repository contains the full copyright notices and license terms.
 "Sales territories: a hierarchy used to organise partners and report on them."
 from trytond.model import (
-    DeactivableMixin, Index, ModelSQL, ModelView, Unique, fields, tree)
+    DeactivableMixin, Index, ModelSQL, ModelView, fields, tree)
+
+from .mixins import CodeMixin
 
 
-class Territory(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
+class Territory(
+        CodeMixin, DeactivableMixin, tree(separator=' / '),
+        ModelSQL, ModelView):
     "Sales territory"
     __name__ = 'crm.territory'
 
     name = fields.Char("Name", required=True, translate=True)
-    code = fields.Char("Code", strip=True)
     parent = fields.Many2One(
         'crm.territory', "Parent", ondelete='RESTRICT',
         help="The larger territory this one belongs to.")
@@ -22,26 +25,6 @@ class Territory(DeactivableMixin, tree(separator=' / '), ModelSQL, ModelView):
 
     @classmethod
     def __setup__(cls):
-        cls.code.search_unaccented = False
         super().__setup__()
         t = cls.__table__()
-        cls._sql_constraints += [
-            ('code_unique', Unique(t, t.code),
-                'crm_plus.msg_territory_code_unique'),
-            ]
-        cls._sql_indexes.update({
-                Index(t, (t.parent, Index.Range())),
-                Index(t, (t.name, Index.Similarity())),
-                })
-        cls._order.insert(0, ('name', 'ASC'))
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        if clause[1].startswith('!') or clause[1].startswith('not '):
-            bool_op = 'AND'
-        else:
-            bool_op = 'OR'
-        return [bool_op,
-            super().search_rec_name(name, clause),
-            ('code', *clause[1:]),
-            ]
+        cls._sql_indexes.add(Index(t, (t.parent, Index.Range())))
