@@ -20,8 +20,10 @@ class _ClassificationMixin(
 class Industry(_ClassificationMixin):
     "Industry (line of business) a partner works in"
     __name__ = 'crm.industry'
+    __string__ = "Industry"
 
 
 class CompanyType(_ClassificationMixin):
     "Kind of company, e.g. distributor, end customer, public body"
     __name__ = 'crm.company_type'
+    __string__ = "Company Type"

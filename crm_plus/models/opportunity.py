@@ -24,7 +24,7 @@ class Opportunity(metaclass=PoolMeta):
         states={
             'readonly': Eval('state').in_(['won', 'lost', 'cancelled']),
             },
-        help="Defaults to the team of the party, "
+        help="Defaults to the sales team of the party, "
         "else to the administrative team of the employee.")
 
     @classmethod

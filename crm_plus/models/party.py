@@ -22,11 +22,11 @@ LIFECYCLE_STAGES = [
     ('customer', "Customer"),
     ('repeat', "Repeat Customer"),
     ('loyal', "Loyal Customer"),
-    ('lapsed', "Lapsed"),
+    ('lapsed', "Lapsed Customer"),
     ]
 
 PARTY_KINDS = [
-    ('organisation', "Organisation"),
+    ('organisation', "Organization"),
     ('person', "Person"),
     ]
 
@@ -36,7 +36,7 @@ class Party(metaclass=PoolMeta):
 
     party_kind = fields.Selection(
         PARTY_KINDS, "Kind", required=True, sort=False,
-        help="Whether the partner is an organisation or a person.")
+        help="Whether the party is an organization or a person.")
     surname = fields.Char(
         "Surname", strip=True,
         states={
@@ -45,7 +45,8 @@ class Party(metaclass=PoolMeta):
         help="The family name, used to sort and find persons.")
     territory = fields.Many2One(
         'crm.territory', "Territory", ondelete='RESTRICT',
-        help="The sales territory the partner is organised and reported in.")
+        help="The sales territory in which the party is managed and "
+        "reported.")
     sic_code = fields.Char(
         "SIC Code", size=4, strip=True,
         help="The Standard Industrial Classification code (2 to 4 digits).")
@@ -66,15 +67,15 @@ class Party(metaclass=PoolMeta):
             'required': Eval('annual_revenue', None) != None,  # noqa: E711
             })
     employee_count = fields.Integer(
-        "Employees",
+        "Number of Employees",
         domain=['OR',
             ('employee_count', '=', None),
             ('employee_count', '>=', 0),
             ],
-        help="The number of people the partner employs.")
+        help="The number of people the party employs.")
     account_manager = fields.Many2One(
         'company.employee', "Account Manager", ondelete='RESTRICT',
-        help="The employee who looks after the partner.")
+        help="The employee who looks after the party.")
     team = fields.Many2One(
         'crm.team', "Sales Team", ondelete='RESTRICT')
     lifecycle_stage = fields.Selection(

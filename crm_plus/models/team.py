@@ -30,6 +30,7 @@ class Team(
         ModelSQL, ModelView):
     "Sales team"
     __name__ = 'crm.team'
+    __string__ = "Sales Team"
     _code_scope = ('company',)
     _code_unique_message = 'crm_plus.msg_team_code_unique'
 
@@ -114,6 +115,7 @@ class Team(
 class TeamMember(ModelSQL):
     "Sales team member"
     __name__ = 'crm.team.member'
+    __string__ = "Sales Team Member"
 
     team = fields.Many2One(
         'crm.team', "Team", required=True, ondelete='CASCADE')

@@ -12,15 +12,16 @@ class Territory(
         ModelSQL, ModelView):
     "Sales territory"
     __name__ = 'crm.territory'
+    __string__ = "Sales Territory"
 
     name = fields.Char("Name", required=True, translate=True)
     parent = fields.Many2One(
         'crm.territory', "Parent", ondelete='RESTRICT',
         help="The larger territory this one belongs to.")
-    children = fields.One2Many('crm.territory', 'parent', "Children")
+    children = fields.One2Many('crm.territory', 'parent', "Sub-Territories")
     manager = fields.Many2One(
         'company.employee', "Manager",
-        help="The employee who answers for the territory.")
+        help="The employee responsible for the territory.")
     description = fields.Text("Description")
 
     @classmethod

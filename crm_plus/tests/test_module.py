@@ -1,5 +1,10 @@
 # This file is part of crm_plus.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import os
+import re
+
+import polib
+
 from trytond.model.exceptions import (
     AccessError, DomainValidationError, SQLConstraintError, ValidationError)
 from trytond.modules.company.tests import (
@@ -200,6 +205,20 @@ class CrmPlusTestCase(
             (values['name'], values['surname'], values['sic_code'],
                 values['employee_count']),
             (None, None, None, None))
+
+    def test_translations_complete(self):
+        "Every catalogue translates every string, keeping its placeholders"
+        locale = os.path.join(os.path.dirname(__file__), '..', 'locale')
+        placeholder = re.compile(r'%\(\w+\)s')
+        catalogues = sorted(f for f in os.listdir(locale) if f.endswith('.po'))
+        self.assertEqual(catalogues, ['cs.po', 'es.po', 'ja.po', 'zh_CN.po'])
+        for filename in catalogues:
+            for entry in polib.pofile(os.path.join(locale, filename)):
+                with self.subTest(catalogue=filename, msgid=entry.msgid):
+                    self.assertTrue(entry.msgstr)
+                    self.assertEqual(
+                        sorted(placeholder.findall(entry.msgstr)),
+                        sorted(placeholder.findall(entry.msgid)))
 
 
 del ModuleTestCase
