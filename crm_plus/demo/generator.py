@@ -1,0 +1,1198 @@
+# This file is part of crm_plus.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Deterministic demo data for crm_plus.
+
+One run creates, in a single transaction, a company with its books for the
+current year, a sales organisation (employees, users, territories, teams),
+a product catalogue, partners and a year of leads, opportunities and sales.
+The same scale and seed give the same records; dates are placed in the
+fiscal year of the run, so only the year moves them.
+"""
+import datetime as dt
+import random
+import re
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from decimal import Decimal
+from itertools import accumulate
+
+from sql import Table
+
+from trytond import backend
+from trytond.pool import Pool
+from trytond.transaction import Transaction, TransactionError
+from trytond.worker import run_task
+
+from . import words
+
+# Records are created by lists of this size: large enough to amortise the
+# per-call work of the ORM (validation runs one query per list), small
+# enough to keep memory flat at any scale; the host's record instances
+# check their list of siblings, which grows with the square of the size.
+BATCH = 500
+
+# How many opportunities are converted, quoted, confirmed and cancelled
+# through the host's own workflow, their confirmed sales then processed into
+# shipments and invoices: all of them up to a scale of about 2,000. Beyond,
+# the rest of the sales are created directly in the state the workflow
+# would have left them, because the workflow costs some 15 ms per sale and
+# the processing some 30 ms more, which would dominate large runs.
+WORKFLOW_LIMIT = 1000
+
+PASSWORD = 'Tryton-CRM-demo'
+
+# Opportunity states and their share; 'converted' and 'won' get sales.
+STATES = [
+    ('lead', 20),
+    ('opportunity', 25),
+    ('converted', 12),
+    ('won', 25),
+    ('lost', 13),
+    ('cancelled', 5),
+    ]
+# Share of lost opportunities that had a quotation the customer declined
+LOST_WITH_SALE = 0.3
+# Share of leads that have no party yet (a name on a trade fair list)
+LEAD_WITHOUT_PARTY = 0.35
+PERSON_SHARE = 0.15
+
+USERS = [
+    # login, role of the employee, CRM group
+    ('manager', 'director', 'group_crm_manager'),
+    ('crm_admin', 'operations', 'group_crm_admin'),
+    ]
+SALES_USERS = 5
+HOST_GROUPS = [
+    ('sale', 'group_sale'),
+    ('sale_opportunity', 'group_opportunity'),
+    ('party', 'group_party_admin'),
+    ]
+
+
+class DemoError(Exception):
+    "The demo cannot be created in this database"
+
+
+def _text(word):
+    "The native spelling of a word"
+    return word[0] if isinstance(word, tuple) else word
+
+
+def _slug(word):
+    "An ASCII form of a word for e-mail addresses and web sites"
+    if isinstance(word, tuple):
+        return word[1]
+    ascii_ = unicodedata.normalize('NFKD', word).encode('ascii', 'ignore')
+    return re.sub(r'[^a-z0-9]+', '', ascii_.decode().lower())
+
+
+def _round(value, step):
+    return int(round(value / step)) * step
+
+
+class Generator:
+    "Composes and creates the demo records"
+
+    def __init__(self, scale=300, seed=42, log=None):
+        if scale < 1:
+            raise ValueError("scale must be positive")
+        self.scale = scale
+        self.seed = seed
+        year = dt.date.today().year
+        self.year_start = dt.date(year, 1, 1)
+        self.year_end = dt.date(year, 12, 31)
+        self.log = log or (lambda message: None)
+        self.started = time.monotonic()
+        self.logins = []
+
+        self.n_partners = max(20, scale // 2)
+        self.n_employees = max(10, scale // 200)
+        self.n_products = min(50, max(20, scale // 2000))
+        self.country_weights = list(accumulate(
+                v[6] for v in words.COUNTRIES.values()))
+
+    def step(self, message):
+        self.log('%6.1fs %s' % (time.monotonic() - self.started, message))
+
+    # Entry point
+
+    def run(self, database):
+        "Create the demo in the database and return the summary"
+        with Transaction().start(
+                None, 0, readonly=True, close=True) as transaction:
+            if database not in transaction.database.list():
+                raise DemoError(
+                    "The database does not exist or is not a Tryton database; "
+                    "create it with "
+                    "trytond-admin and activate crm_plus.")
+        with Transaction().start(database, 0, readonly=True):
+            self.check_activated()
+        pool = Pool(database)
+        with Transaction().start(database, 0, readonly=True):
+            pool.init()
+        # The host locks the tables of the account configuration (a
+        # singleton), of fiscal years and of periods when it creates them;
+        # the transaction takes these locks from the start instead of being
+        # started again for each.
+        extras = {'_lock_tables': [
+                'account_configuration', 'account_fiscalyear',
+                'account_period']}
+        while True:
+            # Every attempt draws the same data.
+            self.rng = random.Random(self.seed)
+            self.logins = []
+            with Transaction().start(database, 0, **extras) as transaction:
+                try:
+                    self.check_database()
+                    self.create_all()
+                except TransactionError as exception:
+                    # As the host's dispatcher: start again with the table
+                    # locks the transaction asked for.
+                    transaction.rollback()
+                    exception.fix(extras)
+                    self.step("Starting again with the locks asked for")
+                    continue
+            break
+        # Without a queue worker the host runs what the transaction queued
+        # (the processing of confirmed sales) after the commit, each in its
+        # own transaction; do the same. With a worker, the worker does it.
+        queued = Transaction().tasks
+        if queued:
+            self.step("Processing the confirmed sales")
+        while queued:
+            run_task(pool, queued.pop())
+        with Transaction().start(database, 0, readonly=True):
+            summary = self.summary()
+        self.step("Done")
+        return summary
+
+    def check_activated(self):
+        # The pool is not loaded yet: ask the table of modules.
+        row = None
+        if backend.TableHandler.table_exist('ir_module'):
+            module = Table('ir_module')
+            cursor = Transaction().connection.cursor()
+            cursor.execute(*module.select(
+                    module.state, where=module.name == 'crm_plus'))
+            row = cursor.fetchone()
+        if not row or row[0] != 'activated':
+            raise DemoError(
+                "crm_plus is not activated; run trytond-admin "
+                "--activate-dependencies -u crm_plus first.")
+
+    def check_database(self):
+        pool = Pool()
+        User = pool.get('res.user')
+        Company = pool.get('company.company')
+        if User.search([('login', 'in', [u[0] for u in USERS])], limit=1):
+            raise DemoError(
+                "The database already holds the demo data; "
+                "create a new database to generate it again.")
+        if Company.search([], limit=1):
+            raise DemoError(
+                "The database already has a company; the demo data sets up "
+                "its own company and needs a database without one.")
+
+    def create_all(self):
+        transaction = Transaction()
+        self.step("Creating the company and its accounting")
+        with transaction.set_context(
+                language='en', _skip_warnings=True, active_test=False):
+            self.create_currencies()
+            self.create_countries()
+            self.create_company()
+        with transaction.set_context(
+                company=self.company.id, language='en',
+                _skip_warnings=True):
+            self.create_accounting()
+            self.step("Creating the sales organisation")
+            self.create_classifications()
+            self.create_employees()
+            self.create_territories()
+            self.create_teams()
+            self.create_users()
+            self.create_products()
+            self.plan_opportunities()
+            self.step("Creating %d partners" % self.n_partners)
+            self.create_partners()
+            self.step("Creating %d opportunities" % self.scale)
+            self.create_opportunities()
+            self.step("Running %d opportunities through the sales workflow"
+                % len(self.workflow))
+            self.run_workflow()
+
+    # Company and accounting
+
+    def create_currencies(self):
+        pool = Pool()
+        Currency = pool.get('currency.currency')
+        Rate = pool.get('currency.currency.rate')
+        existing = {c.code: c for c in Currency.search([
+                    ('code', 'in', list(words.CURRENCIES)),
+                    ])}
+        to_create = [{
+                'name': name,
+                'code': code,
+                'numeric_code': numeric,
+                'symbol': symbol,
+                'digits': digits,
+                'rounding': Decimal(1).scaleb(-digits),
+                } for code, (name, numeric, symbol, digits, _)
+            in words.CURRENCIES.items() if code not in existing]
+        existing.update({c.code: c for c in Currency.create(to_create)})
+        self.currencies = existing
+        # A rate on the first day of the year lets reports convert the
+        # revenues kept in local currencies.
+        rated = {r.currency.id for r in Rate.search([
+                    ('currency', 'in', [c.id for c in existing.values()]),
+                    ('date', '<=', self.year_start),
+                    ])}
+        Rate.create([{
+                    'currency': currency.id,
+                    'date': self.year_start,
+                    'rate': Decimal(words.CURRENCIES[code][4]),
+                    } for code, currency in existing.items()
+                if currency.id not in rated])
+
+    def create_countries(self):
+        pool = Pool()
+        Country = pool.get('country.country')
+        existing = {c.code: c for c in Country.search([
+                    ('code', 'in', list(words.COUNTRIES)),
+                    ])}
+        existing.update({c.code: c for c in Country.create([{
+                            'name': name,
+                            'code': code,
+                            'code3': code3,
+                            'code_numeric': numeric,
+                            } for code, (name, code3, numeric, *_)
+                        in words.COUNTRIES.items()
+                        if code not in existing])})
+        self.countries = existing
+
+    def create_company(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Company = pool.get('company.company')
+        User = pool.get('res.user')
+
+        values = words.COMPANY
+        party, = Party.create([{
+                    'name': values['name'],
+                    'party_kind': 'organisation',
+                    }])
+        Address.create([{
+                    'party': party.id,
+                    'street_name': values['street_name'],
+                    'building_number': values['building_number'],
+                    'postal_code': values['postal_code'],
+                    'city': values['city'],
+                    'country': self.countries[values['country']].id,
+                    }])
+        ContactMechanism.create([
+                {'party': party.id, 'type': 'email',
+                    'value': 'info@' + values['domain']},
+                {'party': party.id, 'type': 'website',
+                    'value': 'https://www.' + values['domain']},
+                ])
+        self.company, = Company.create([{
+                    'party': party.id,
+                    'currency': self.currencies['EUR'].id,
+                    'timezone': 'Europe/Madrid',
+                    }])
+        # The administrator works in the company, so the clients show its
+        # records.
+        admin, = User.search([('login', '=', 'admin')])
+        User.write([admin], {
+                'companies': [('add', [self.company.id])],
+                'company': self.company.id,
+                })
+
+    def create_accounting(self):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Account = pool.get('account.account')
+        AccountTemplate = pool.get('account.account.template')
+        CreateChart = pool.get('account.create_chart', type='wizard')
+        FiscalYear = pool.get('account.fiscalyear')
+        SequenceStrict = pool.get('ir.sequence.strict')
+        PaymentTerm = pool.get('account.invoice.payment_term')
+        Configuration = pool.get('account.configuration')
+        Category = pool.get('product.category')
+
+        company = self.company
+        session_id, _, _ = CreateChart.create()
+        chart = CreateChart(session_id)
+        chart.account.company = company
+        chart.account.account_template = AccountTemplate(
+            ModelData.get_id('account', 'account_template_root_en'))
+        chart.transition_create_account()
+        accounts = {}
+        for kind in ['receivable', 'payable', 'revenue', 'expense']:
+            accounts[kind], = Account.search([
+                    ('type.%s' % kind, '=', True),
+                    ('company', '=', company.id),
+                    ('closed', '!=', True),
+                    ], limit=1)
+        chart.properties.company = company
+        chart.properties.account_receivable = accounts['receivable']
+        chart.properties.account_payable = accounts['payable']
+        chart.properties.category_account_revenue = accounts['revenue']
+        chart.properties.category_account_expense = accounts['expense']
+        chart.transition_create_properties()
+        CreateChart.delete(session_id)
+
+        year = str(self.year_start.year)
+        move_sequence, invoice_sequence = SequenceStrict.create([{
+                    'name': year,
+                    'sequence_type': ModelData.get_id(
+                        'account', 'sequence_type_account_move'),
+                    'company': company.id,
+                    }, {
+                    'name': "Invoice %s" % year,
+                    'sequence_type': ModelData.get_id(
+                        'account_invoice', 'sequence_type_account_invoice'),
+                    'company': company.id,
+                    'prefix': '%s/' % year,
+                    }])
+        fiscalyear, = FiscalYear.create([{
+                    'name': year,
+                    'start_date': self.year_start,
+                    'end_date': self.year_end,
+                    'company': company.id,
+                    'move_sequence': move_sequence.id,
+                    'invoice_sequences': [('create', [{
+                                    'company': company.id,
+                                    'out_invoice_sequence': (
+                                        invoice_sequence.id),
+                                    'in_invoice_sequence': invoice_sequence.id,
+                                    'out_credit_note_sequence': (
+                                        invoice_sequence.id),
+                                    'in_credit_note_sequence': (
+                                        invoice_sequence.id),
+                                    }])],
+                    }])
+        FiscalYear.create_period([fiscalyear])
+
+        self.payment_term, = PaymentTerm.create([{
+                    'name': "30 days",
+                    'lines': [('create', [{
+                                    'type': 'remainder',
+                                    'relativedeltas': [('create', [{
+                                                    'days': 30,
+                                                    }])],
+                                    }])],
+                    }])
+        configuration = Configuration(1)
+        configuration.default_customer_payment_term = self.payment_term
+        configuration.save()
+
+        self.account_category, = Category.create([{
+                    'name': "Sales of products and services",
+                    'accounting': True,
+                    'account_revenue': accounts['revenue'].id,
+                    'account_expense': accounts['expense'].id,
+                    }])
+
+    # Sales organisation
+
+    def create_classifications(self):
+        pool = Pool()
+        Industry = pool.get('crm.industry')
+        CompanyType = pool.get('crm.company_type')
+        self.industries = Industry.create([
+                {'code': code, 'name': name}
+                for code, name, *_ in words.INDUSTRIES])
+        self.industry_weights = list(accumulate(
+                w for _, _, w, _ in words.INDUSTRIES))
+        self.company_types = CompanyType.create([
+                {'code': code, 'name': name}
+                for code, name, _ in words.COMPANY_TYPES])
+        self.company_type_weights = list(accumulate(
+                w for _, _, w in words.COMPANY_TYPES))
+
+    def person_name(self, country):
+        "Return the name, surname and e-mail local part of a person"
+        rng = self.rng
+        names = words.NAMES[country]
+        female = rng.random() < 0.5
+        first = rng.choice(names['female' if female else 'male'])
+        index, index2 = rng.sample(range(len(names['surnames'])), 2)
+        surname = names['surnames'][index]
+        surname2 = names['surnames'][index2]
+        if female and 'surnames_female' in names:
+            surname = names['surnames_female'][index]
+        parts = {
+            'first': _text(first),
+            'surname': _text(surname),
+            'surname2': _text(surname2),
+            }
+        name = names['person'].format(**parts)
+        family = names['surname'].format(**parts)
+        local = '%s.%s' % (_slug(first), _slug(surname))
+        return name, family, local
+
+    def create_employees(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Employee = pool.get('company.employee')
+        rng = self.rng
+
+        # The first employees lead the organisation; the others are sales
+        # representatives of the teams, staffed in the order of
+        # REPRESENTATIVE_TEAMS.
+        leading = ['director', 'operations'] + [
+            'leader:' + t for t in words.REGIONAL_TEAMS]
+        teams = words.REPRESENTATIVE_TEAMS
+        roles = leading + [
+            'rep:' + teams[i % len(teams)]
+            for i in range(self.n_employees - len(leading))]
+        home = {
+            'director': ['ES'], 'operations': ['ES'],
+            'leader:EMEA': ['DE'], 'leader:APAC': ['JP'],
+            'leader:AMER': ['US'],
+            'rep:IBERIA': ['ES'], 'rep:NCE': ['DE', 'CZ', 'GB'],
+            'rep:APAC': ['JP', 'CN'], 'rep:AMER': ['US', 'MX', 'BR'],
+            }
+        people = []
+        for role in roles:
+            country = rng.choice(home[role])
+            people.append(self.person_name(country))
+        parties = []
+        for offset in range(0, len(people), BATCH):
+            parties += Party.create([{
+                        'name': name,
+                        'surname': surname,
+                        'party_kind': 'person',
+                        'revenue_currency': None,
+                        } for name, surname, _ in people[
+                        offset:offset + BATCH]])
+        employees = []
+        for offset in range(0, len(parties), BATCH):
+            employees += Employee.create([{
+                        'party': party.id,
+                        'company': self.company.id,
+                        'start_date': self.year_start.replace(
+                            year=self.year_start.year - rng.randint(0, 12)),
+                        } for party in parties[offset:offset + BATCH]])
+        self.employees = employees
+        self.employee_emails = [
+            '%s@%s' % (local, words.COMPANY['domain'])
+            for _, _, local in people]
+        self.roles = roles
+        self.role = {r: e for r, e in zip(roles, employees)
+            if not r.startswith('rep:')}
+        self.representatives = defaultdict(list)
+        for role, employee in zip(roles, employees):
+            if role.startswith('rep:'):
+                self.representatives[role[4:]].append(employee)
+
+    def create_territories(self):
+        pool = Pool()
+        Territory = pool.get('crm.territory')
+        managers = {
+            'WORLD': self.role['director'],
+            'EUROPE': self.role['leader:EMEA'],
+            'ASIA': self.role['leader:APAC'],
+            'AMERICAS': self.role['leader:AMER'],
+            }
+        # Countries are managed by the representatives of their team, in
+        # turn.
+        turns = Counter()
+        for code, values in words.COUNTRIES.items():
+            team = values[5]
+            sellers = self.representatives[team]
+            managers[code] = sellers[turns[team] % len(sellers)]
+            turns[team] += 1
+        self.territories = {}
+        for code, name, parent, description in words.TERRITORIES:
+            self.territories[code], = Territory.create([{
+                        'code': code,
+                        'name': name,
+                        'parent': (
+                            self.territories[parent].id if parent else None),
+                        'manager': managers[code].id,
+                        'description': description,
+                        }])
+
+    def create_teams(self):
+        pool = Pool()
+        Team = pool.get('crm.team')
+        leaders = {
+            'SALES': self.role['director'],
+            'EMEA': self.role['leader:EMEA'],
+            'APAC': self.role['leader:APAC'],
+            'AMER': self.role['leader:AMER'],
+            }
+        members = {
+            'SALES': [self.role['director'], self.role['operations']],
+            'EMEA': [self.role['leader:EMEA']],
+            'APAC': [self.role['leader:APAC']],
+            'AMER': [self.role['leader:AMER']],
+            }
+        for team, sellers in self.representatives.items():
+            members[team] = members.get(team, []) + sellers
+            leaders.setdefault(team, sellers[0])
+        # The sellers of a team look after its partners: the regional
+        # leaders of APAC and the Americas sell in their team too.
+        self.sellers = {
+            t: members[t] for t in self.representatives}
+
+        reps = [e for r, e in zip(self.roles, self.employees)
+            if r.startswith('rep:')]
+        members['KEY'] = [self.role['leader:EMEA']] + reps[0::3]
+        leaders['KEY'] = self.role['leader:EMEA']
+        members['PUBLIC'] = [self.role['leader:AMER']] + reps[1::4]
+        leaders['PUBLIC'] = self.role['leader:AMER']
+
+        self.teams = {}
+        for code, name, parent in words.ADMINISTRATIVE_TEAMS:
+            self.teams[code], = Team.create([{
+                        'code': code,
+                        'name': name,
+                        'kind': 'administrative',
+                        'company': self.company.id,
+                        'parent': self.teams[parent].id if parent else None,
+                        'leader': leaders[code].id,
+                        'members': [('add', [e.id for e in members[code]])],
+                        }])
+        for code, name in words.CROSS_FUNCTIONAL_TEAMS:
+            self.teams[code], = Team.create([{
+                        'code': code,
+                        'name': name,
+                        'kind': 'cross_functional',
+                        'company': self.company.id,
+                        'leader': leaders[code].id,
+                        'members': [('add', [e.id for e in members[code]])],
+                        }])
+        self.team_members = members
+        self.employee_team = {}
+        for code, _, _ in words.ADMINISTRATIVE_TEAMS:
+            for employee in members[code]:
+                self.employee_team[employee.id] = self.teams[code].id
+
+    def create_users(self):
+        pool = Pool()
+        User = pool.get('res.user')
+        ModelData = pool.get('ir.model.data')
+        Group = pool.get('res.group')
+
+        host_groups = [ModelData.get_id(m, g) for m, g in HOST_GROUPS]
+        accounts = [(login, self.role[role], group)
+            for login, role, group in USERS]
+        reps = [e for r, e in zip(self.roles, self.employees)
+            if r.startswith('rep:')]
+        accounts += [('sales%d' % i, employee, 'group_crm_user')
+            for i, employee in enumerate(reps[:SALES_USERS], 1)]
+        email = dict(zip(
+                (e.id for e in self.employees), self.employee_emails))
+        vlist = []
+        for login, employee, group in accounts:
+            groups = [ModelData.get_id('crm_plus', group)] + host_groups
+            vlist.append({
+                    'name': employee.party.name,
+                    'login': login,
+                    'password': PASSWORD,
+                    'email': email[employee.id],
+                    'companies': [('add', [self.company.id])],
+                    'company': self.company.id,
+                    'employees': [('add', [employee.id])],
+                    'employee': employee.id,
+                    'groups': [('add', groups)],
+                    })
+            self.logins.append((login, [g.name for g in Group.browse(
+                            groups)]))
+        User.create(vlist)
+
+    def create_products(self):
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Template = pool.get('product.template')
+        Product = pool.get('product.product')
+        rng = self.rng
+
+        n_services = len(words.SERVICES)
+        catalogue = []
+        for size, factor in words.GOODS_SIZES:
+            for name, code, unit, price, quantities in words.GOODS:
+                catalogue.append((
+                        '%s %s' % (name, size), '%s-%s' % (code, size),
+                        'goods', unit, price * factor, quantities))
+        catalogue = catalogue[:self.n_products - n_services]
+        catalogue += [
+            (name, code, 'service', unit, price, quantities)
+            for name, code, unit, price, quantities in words.SERVICES]
+        units = {u: ModelData.get_id('product', u)
+            for u in {c[3] for c in catalogue}}
+        vlist = []
+        for name, code, type_, unit, price, _ in catalogue:
+            list_price = Decimal(_round(price, 5 if price < 1000 else 50))
+            vlist.append({
+                    'name': name,
+                    'code': code,
+                    'type': type_,
+                    'default_uom': units[unit],
+                    'salable': True,
+                    'sale_uom': units[unit],
+                    'list_price': list_price,
+                    'account_category': self.account_category.id,
+                    })
+        templates = Template.create(vlist)
+        self.products = Product.create([{
+                    'template': template.id,
+                    'cost_price': (
+                        vlist[i]['list_price'] * Decimal(
+                            rng.randint(55, 75)) / 100).quantize(
+                        Decimal('0.01')),
+                    } for i, template in enumerate(templates)])
+        self.product_info = [
+            (p.id, units[c[3]], vlist[i]['list_price'], c[5])
+            for i, (p, c) in enumerate(zip(self.products, catalogue))]
+        # Machines sell more often than services are added to them
+        self.product_weights = list(accumulate(
+                3 if c[2] == 'goods' else 2 for c in catalogue))
+
+    # Partners
+
+    def plan_opportunities(self):
+        "Draw the state and party of each opportunity"
+        rng = self.rng
+        states = [s for s, _ in STATES]
+        weights = list(accumulate(w for _, w in STATES))
+        self.opportunity_states = rng.choices(
+            states, cum_weights=weights, k=self.scale)
+        parties = []
+        for state in self.opportunity_states:
+            if state == 'lead' and rng.random() < LEAD_WITHOUT_PARTY:
+                parties.append(None)
+            else:
+                # A few partners buy much more often than the others.
+                parties.append(int(self.n_partners * rng.random() ** 2))
+        self.opportunity_parties = parties
+
+    def lifecycle_stages(self):
+        won, open_, closed = Counter(), Counter(), Counter()
+        for state, party in zip(
+                self.opportunity_states, self.opportunity_parties):
+            if party is None:
+                continue
+            if state == 'won':
+                won[party] += 1
+            elif state in {'lead', 'opportunity', 'converted'}:
+                open_[party] += 1
+            else:
+                closed[party] += 1
+        stages = []
+        for party in range(self.n_partners):
+            if won[party] >= 3:
+                stage = 'loyal'
+            elif won[party] == 2:
+                stage = 'repeat'
+            elif won[party] == 1:
+                stage = 'customer'
+            elif open_[party]:
+                stage = 'prospect'
+            elif closed[party]:
+                stage = 'lapsed'
+            elif self.rng.random() < 0.8:
+                stage = 'target'
+            else:
+                stage = None
+            stages.append(stage)
+        return stages
+
+    def compose_partner(self, stage, used_names):
+        "Return the values of a partner, its address and contacts"
+        rng = self.rng
+        country = rng.choices(
+            list(words.COUNTRIES), cum_weights=self.country_weights)[0]
+        names = words.NAMES[country]
+        city, postal_codes = rng.choice(names['cities'])
+        team_code = words.COUNTRIES[country][5]
+        currency = self.currencies[words.COUNTRIES[country][3]]
+        values = {
+            'territory': self.territories[country].id,
+            'lifecycle_stage': stage,
+            }
+        contacts = []
+        if rng.random() < PERSON_SHARE:
+            name, surname, local = self.person_name(country)
+            values.update({
+                    'name': name,
+                    'surname': surname,
+                    'party_kind': 'person',
+                    'revenue_currency': None,
+                    })
+            contacts.append(('email', '%s@mail.example' % local))
+            contacts.append(('mobile', self.phone(names['mobile'])))
+            company_type = None
+        else:
+            kind = rng.choice(names['kinds'])
+            core = rng.choice(names['cores'])
+            legal = rng.choice(names.get('legal', ['']))
+            base = names['name'].format(
+                kind=_text(kind), core=_text(core), legal=legal,
+                city=_text(city))
+            name, slug = base, '%s-%s' % (_slug(core), _slug(kind))
+            # Namesakes in another city are told apart by the city, as
+            # branches are.
+            if name in used_names:
+                name = '%s (%s)' % (base, _text(city))
+                slug = '%s-%s' % (slug, _slug(city))
+                number = 2
+                while name in used_names:
+                    name = '%s (%s %d)' % (base, _text(city), number)
+                    number += 1
+                if number > 2:
+                    slug = '%s-%d' % (slug, number - 1)
+            used_names.add(name)
+
+            company_type = rng.choices(
+                self.company_types, cum_weights=self.company_type_weights)[0]
+            if company_type.code == 'PUB':
+                industry = self.industries[-1]
+            else:
+                industry = rng.choices(
+                    self.industries[:-1],
+                    cum_weights=self.industry_weights[:-1])[0]
+            codes = words.INDUSTRIES[self.industries.index(industry)][3]
+            sic_code = rng.choice(codes)
+            if rng.random() < 0.1:
+                # Some partners are only classified by major group.
+                sic_code = sic_code[:2]
+            # Most partners are small and medium-sized businesses.
+            employee_count = int(10 ** rng.triangular(0.7, 4.8, 1.5))
+            rate = float(words.CURRENCIES[currency.code][4])
+            revenue = employee_count * rng.uniform(60_000, 300_000) * rate
+            values.update({
+                    'name': name,
+                    'party_kind': 'organisation',
+                    'industry': industry.id,
+                    'company_type': company_type.id,
+                    'sic_code': sic_code if rng.random() < 0.95 else None,
+                    'employee_count': (
+                        employee_count if rng.random() < 0.9 else None),
+                    'annual_revenue': (
+                        Decimal(_round(revenue, 10 ** max(3, len(
+                                        str(int(revenue))) - 3)))
+                        if rng.random() < 0.85 else None),
+                    'revenue_currency': currency.id,
+                    })
+            domain = '%s.example' % slug
+            contacts.append(('phone', self.phone(names['phone'])))
+            contacts.append((
+                    'email', '%s@%s' % (
+                        rng.choice(['info', 'sales', 'contact']), domain)))
+            contacts.append(('website', 'https://www.%s' % domain))
+
+        if rng.random() < 0.92:
+            # Public bodies are looked after by the public sector team and
+            # the largest organisations by key accounts, across regions.
+            if company_type and company_type.code == 'PUB':
+                team = 'PUBLIC'
+            elif (values.get('employee_count') or 0) >= 5000 and (
+                    rng.random() < 0.5):
+                team = 'KEY'
+            else:
+                team = team_code
+            sellers = (self.team_members[team] if team in {'PUBLIC', 'KEY'}
+                else self.sellers[team])
+            manager = rng.choice(sellers)
+            values['account_manager'] = manager.id
+            values['team'] = self.teams[team].id
+        else:
+            manager = None
+
+        if country == 'JP':
+            number = '%d-%d-%d' % (
+                rng.randint(1, 9), rng.randint(1, 30), rng.randint(1, 20))
+        else:
+            number = str(rng.randint(1, 250))
+        address = {
+            'street_name': rng.choice(names['streets']),
+            'building_number': number,
+            'postal_code': rng.choice(postal_codes),
+            'city': _text(city),
+            'country': self.countries[country].id,
+            }
+        return values, address, contacts, (team_code, manager)
+
+    def phone(self, pattern):
+        rng = self.rng
+        return ''.join(
+            str(rng.randint(0, 9)) if c == '#' else c for c in pattern)
+
+    def create_partners(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Address = pool.get('party.address')
+        ContactMechanism = pool.get('party.contact_mechanism')
+
+        stages = self.lifecycle_stages()
+        sequence = Party._code_sequence()
+        used_names = set()
+        # Per partner: id, territory, team, address, team of its country,
+        # account manager
+        self.partners = []
+        for offset in range(0, self.n_partners, BATCH):
+            composed = [self.compose_partner(stage, used_names)
+                for stage in stages[offset:offset + BATCH]]
+            vlist = [c[0] for c in composed]
+            if sequence:
+                for values, code in zip(
+                        vlist, sequence.get_many(len(vlist))):
+                    values['code'] = code
+            parties = Party.create(vlist)
+            addresses = Address.create([
+                    dict(c[1], party=p.id)
+                    for p, c in zip(parties, composed)])
+            ContactMechanism.create([{
+                        'party': party.id,
+                        'type': type_,
+                        'value': value,
+                        } for party, c in zip(parties, composed)
+                    for type_, value in c[2]])
+            for party, address, (values, _, _, (team_code, manager)) in zip(
+                    parties, addresses, composed):
+                self.partners.append((
+                        party.id, values['territory'], values.get('team'),
+                        address.id, team_code, manager))
+
+    # Opportunities and sales
+
+    def compose_lines(self, state):
+        rng = self.rng
+        if state == 'lead':
+            count = rng.choice([0, 0, 1, 1, 2])
+        else:
+            count = rng.choice([1, 1, 2, 2, 3, 4])
+        lines = []
+        chosen = set()
+        for _ in range(count):
+            index = rng.choices(
+                range(len(self.product_info)),
+                cum_weights=self.product_weights)[0]
+            if index in chosen:
+                continue
+            chosen.add(index)
+            product, unit, price, (low, high) = self.product_info[index]
+            lines.append((product, unit, price, rng.randint(low, high)))
+        return lines
+
+    def create_opportunities(self):
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Line = pool.get('sale.opportunity.line')
+        Configuration = pool.get('sale.configuration')
+        rng = self.rng
+
+        sequence = Configuration(1).get_multivalue(
+            'sale_opportunity_sequence', company=self.company.id)
+        all_sellers = [e for t in self.sellers.values() for e in t]
+        year_days = (self.year_end - self.year_start).days
+        workflow_slots = 0
+        self.workflow = []
+        for offset in range(0, self.scale, BATCH):
+            vlist, lines, plans = [], [], []
+            states = self.opportunity_states[offset:offset + BATCH]
+            numbers = sequence.get_many(len(states))
+            for index, (state, number) in enumerate(
+                    zip(states, numbers), offset):
+                party_index = self.opportunity_parties[index]
+                if party_index is not None:
+                    (party, territory, team, address, team_code,
+                        manager) = self.partners[party_index]
+                else:
+                    party = territory = team = address = manager = None
+                    team_code = rng.choice(list(self.sellers))
+                # The account manager handles most opportunities of the
+                # partner; colleagues of the same region the others.
+                if manager and rng.random() < 0.8:
+                    employee = manager
+                elif state == 'lead' and rng.random() < 0.15:
+                    employee = None
+                else:
+                    employee = rng.choice(
+                        self.sellers.get(team_code) or all_sellers)
+                if not team and employee:
+                    team = self.employee_team.get(employee.id)
+
+                start = self.year_start + dt.timedelta(
+                    days=rng.randint(0, year_days - 30))
+                closed = state not in {'lead', 'opportunity'}
+                if closed:
+                    # Closed within the year
+                    end = start + dt.timedelta(days=rng.randint(
+                            14, min(120, (self.year_end - start).days)))
+                else:
+                    end = start + dt.timedelta(days=rng.randint(30, 180))
+                opportunity_lines = self.compose_lines(state)
+                estimate = sum(p * q for _, _, p, q in opportunity_lines)
+                if estimate:
+                    amount = Decimal(_round(
+                            float(estimate) * rng.uniform(0.85, 1.15), 10))
+                elif rng.random() < 0.5:
+                    amount = Decimal(rng.choice([5000, 10000, 25000, 50000]))
+                else:
+                    amount = None
+                probability = {
+                    'lead': rng.choice([0.1, 0.2, 0.25]),
+                    'opportunity': rng.choice([0.3, 0.4, 0.5, 0.6, 0.75]),
+                    'converted': rng.choice([0.8, 0.9]),
+                    'won': 1.0,
+                    'lost': 0.0,
+                    'cancelled': 0.0,
+                    }[state]
+
+                # What becomes of the sale of the opportunity
+                sale = None
+                if state == 'converted':
+                    sale = rng.choice(['draft', 'quotation'])
+                elif state == 'won':
+                    sale = 'confirmed'
+                elif state == 'lost' and rng.random() < LOST_WITH_SALE:
+                    sale = 'cancelled'
+                # Only the host's workflow makes a lost opportunity out of
+                # a cancelled sale.
+                if sale == 'cancelled' and (
+                        workflow_slots >= WORKFLOW_LIMIT):
+                    sale = None
+                quoted = start + (end - start) / 2
+
+                values = {
+                    'number': number,
+                    'party': party,
+                    'address': address,
+                    'employee': employee.id if employee else None,
+                    'company': self.company.id,
+                    'currency': self.company.currency.id,
+                    'payment_term': self.payment_term.id,
+                    'start_date': start,
+                    'end_date': end,
+                    'description': rng.choice(
+                        words.OPPORTUNITY_DESCRIPTIONS),
+                    'reference': (
+                        'RFQ-%05d' % rng.randint(1, 99999)
+                        if state != 'lead' and rng.random() < 0.4
+                        else None),
+                    'amount': amount,
+                    'conversion_probability': probability,
+                    'state': state,
+                    'territory': territory,
+                    'team': team,
+                    }
+                if state == 'lost':
+                    values['lost_reason'] = rng.choice(words.LOST_REASONS)
+                if sale:
+                    values['converted_by'] = employee.id
+                    plan = {
+                        'sale': sale,
+                        'party': party,
+                        'address': address,
+                        'employee': employee.id,
+                        'quotation_date': (
+                            quoted if sale != 'draft' else None),
+                        'sale_date': end if sale == 'confirmed' else None,
+                        'end_date': end,
+                        'lines': opportunity_lines,
+                        }
+                    if workflow_slots < WORKFLOW_LIMIT:
+                        # The host converts it from the opportunity state.
+                        values['state'] = 'opportunity'
+                        plans.append(('workflow', plan))
+                        workflow_slots += 1
+                    else:
+                        plans.append(('direct', plan))
+                        if sale != 'draft':
+                            # As the host does once the sale is quoted
+                            values['amount'] = sum(
+                                (p * q for _, _, p, q in opportunity_lines),
+                                Decimal(0))
+                else:
+                    plans.append(None)
+                vlist.append(values)
+                lines.append(opportunity_lines)
+
+            opportunities = Opportunity.create(vlist)
+            Line.create([{
+                        'opportunity': opportunity.id,
+                        'sequence': sequence_,
+                        'product': product,
+                        'unit': unit,
+                        'quantity': quantity,
+                        } for opportunity, opportunity_lines
+                    in zip(opportunities, lines)
+                    for sequence_, (product, unit, _, quantity)
+                    in enumerate(opportunity_lines, 1)])
+            direct = []
+            for opportunity, plan in zip(opportunities, plans):
+                if plan is None:
+                    continue
+                route, plan = plan
+                plan['opportunity'] = opportunity.id
+                if route == 'workflow':
+                    self.workflow.append(plan)
+                else:
+                    direct.append(plan)
+            self.create_sales(direct)
+
+    def create_sales(self, plans):
+        "Create the sales of converted opportunities in their final state"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        SaleLine = pool.get('sale.line')
+        Configuration = pool.get('sale.configuration')
+        if not plans:
+            return
+        numbered = [p for p in plans if p['sale'] != 'draft']
+        sequence = Configuration(1).get_multivalue(
+            'sale_sequence', company=self.company.id)
+        numbers = iter(sequence.get_many(len(numbered)) if numbered else [])
+        warehouse = Sale.default_warehouse()
+        vlist = []
+        for plan in plans:
+            untaxed = sum(
+                (p * q for _, _, p, q in plan['lines']), Decimal(0))
+            values = {
+                'company': self.company.id,
+                'party': plan['party'],
+                'invoice_address': plan['address'],
+                'shipment_address': plan['address'],
+                'currency': self.company.currency.id,
+                'payment_term': self.payment_term.id,
+                'warehouse': warehouse,
+                'origin': 'sale.opportunity,%d' % plan['opportunity'],
+                }
+            if plan['sale'] != 'draft':
+                values.update({
+                        'number': next(numbers),
+                        'quotation_date': plan['quotation_date'],
+                        'quoted_by': plan['employee'],
+                        })
+            if plan['sale'] == 'confirmed':
+                # The confirmation stores the amounts. These sales are not
+                # processed: they wait, as with a processing delay in the
+                # sale configuration, for the Process button.
+                values.update({
+                        'sale_date': plan['sale_date'],
+                        'confirmed_by': plan['employee'],
+                        'untaxed_amount_cache': untaxed,
+                        'tax_amount_cache': Decimal(0),
+                        'total_amount_cache': untaxed,
+                        })
+            vlist.append(values)
+        sales = Sale.create(vlist)
+        SaleLine.create([{
+                    'sale': sale.id,
+                    'sequence': sequence_,
+                    'type': 'line',
+                    'product': product,
+                    'unit': unit,
+                    'quantity': quantity,
+                    'unit_price': price,
+                    } for sale, plan in zip(sales, plans)
+                for sequence_, (product, unit, price, quantity)
+                in enumerate(plan['lines'], 1)])
+        # Lines are only added to draft sales.
+        by_state = defaultdict(list)
+        for sale, plan in zip(sales, plans):
+            if plan['sale'] != 'draft':
+                by_state[plan['sale']].append(sale)
+        to_write = []
+        for state, records in by_state.items():
+            to_write.extend((records, {'state': state}))
+        if to_write:
+            Sale.write(*to_write)
+
+    def run_workflow(self):
+        "Convert and process opportunities with the host's transitions"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Sale = pool.get('sale.sale')
+        if not self.workflow:
+            return
+        plans = {p['opportunity']: p for p in self.workflow}
+        opportunities = Opportunity.browse(list(plans))
+        Opportunity.convert(opportunities)
+        sales = Sale.search([
+                ('origin', 'in', [
+                        'sale.opportunity,%d' % i for i in plans]),
+                ])
+        plan_of = {s.id: plans[s.origin.id] for s in sales}
+        # The host stamps the transitions with the current date and user;
+        # the demo spreads them over the year, so it sets them beforehand
+        # and the host keeps them.
+        to_write = []
+        for sale in sales:
+            plan = plan_of[sale.id]
+            if plan['sale'] == 'draft':
+                continue
+            to_write.extend(([sale], {
+                        'quotation_date': plan['quotation_date'],
+                        'quoted_by': plan['employee'],
+                        'sale_date': plan['sale_date'],
+                        'confirmed_by': (
+                            plan['employee']
+                            if plan['sale'] == 'confirmed' else None),
+                        }))
+        if to_write:
+            Sale.write(*to_write)
+        by_state = defaultdict(list)
+        for sale in sales:
+            by_state[plan_of[sale.id]['sale']].append(sale)
+        Sale.quote(
+            by_state['quotation'] + by_state['confirmed']
+            + by_state['cancelled'])
+        Sale.confirm(by_state['confirmed'])
+        Sale.cancel(by_state['cancelled'])
+
+        # Winning or losing the sales closes the opportunities on the
+        # current date; put back the planned dates.
+        closed = defaultdict(list)
+        for opportunity in Opportunity.browse(list(plans)):
+            if opportunity.state in {'won', 'lost'}:
+                closed[plans[opportunity.id]['end_date']].append(opportunity)
+        to_write = []
+        for end_date, records in closed.items():
+            to_write.extend((records, {'end_date': end_date}))
+        if to_write:
+            Opportunity.write(*to_write)
+
+    # Summary
+
+    def summary(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        Opportunity = pool.get('sale.opportunity')
+        Sale = pool.get('sale.sale')
+        Invoice = pool.get('account.invoice')
+        Shipment = pool.get('stock.shipment.out')
+        counts = {}
+
+        def count(label, Model, domain=None):
+            counts[label] = Model.search_count(domain or [])
+        # Only partners have a territory, not the company nor employees.
+        count("organisations", Party, [
+                ('party_kind', '=', 'organisation'),
+                ('territory', '!=', None),
+                ])
+        count("persons", Party, [
+                ('party_kind', '=', 'person'),
+                ('territory', '!=', None),
+                ])
+        counts["employees"] = len(self.employees)
+        counts["territories"] = len(self.territories)
+        counts["teams"] = len(self.teams)
+        counts["products"] = len(self.products)
+        for state, _ in STATES:
+            count("opportunities %s" % state, Opportunity,
+                [('state', '=', state)])
+        for state in ['draft', 'quotation', 'confirmed', 'processing',
+                'cancelled']:
+            count("sales %s" % state, Sale, [('state', '=', state)])
+        count("invoices", Invoice)
+        count("shipments", Shipment)
+        return counts
