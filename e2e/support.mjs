@@ -1,0 +1,312 @@
+// What every browser test of crm_plus needs: the settings, JSON-RPC as sao
+// speaks it, a headless Chromium on a fresh profile, and the gestures of a
+// user in the web client (open a menu, fill a field, pick a record, save).
+//
+// Settings (environment), as scripts/e2e sets them:
+//   CRM_PLUS_URL       the web client, default http://localhost:8000/
+//   CRM_PLUS_DATABASE  default crm_plus
+//   CRM_PLUS_LOGIN     default admin
+//   CRM_PLUS_PASSWORD  required
+//   CRM_PLUS_ARTIFACTS folder for screenshots, default e2e/artifacts
+//   CHROMIUM           the browser, default /usr/bin/chromium
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const baseUrl = new URL(process.env.CRM_PLUS_URL || 'http://localhost:8000/');
+const database = process.env.CRM_PLUS_DATABASE || 'crm_plus';
+const login = process.env.CRM_PLUS_LOGIN || 'admin';
+const password = process.env.CRM_PLUS_PASSWORD;
+const artifacts = process.env.CRM_PLUS_ARTIFACTS || path.join(here, 'artifacts');
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+
+// Generous: the server and the browser share two cores on CI machines.
+export const TIMEOUT = 60_000;
+
+// Unique per run, so that a test never depends on what an earlier run or
+// the demo data left in the database.
+export const stamp = Date.now().toString(36).toUpperCase();
+
+// --- JSON-RPC, as sao speaks it -------------------------------------------
+
+export class Rpc {
+    constructor(session) {
+        this.session = session;
+        this.context = {};
+    }
+
+    static async login() {
+        assert.ok(password, 'CRM_PLUS_PASSWORD must give the password');
+        const [userId, token] = await Rpc.call(null, 'common.db.login',
+            [login, { password }, 'en']);
+        const rpc = new Rpc(Buffer.from(`${login}:${userId}:${token}`)
+            .toString('base64'));
+        // The user's context (company, language) as the client sends it.
+        rpc.context = await rpc.model('res.user', 'get_preferences', true);
+        return rpc;
+    }
+
+    static async call(session, method, params) {
+        const headers = { 'Content-Type': 'application/json' };
+        if (session) {
+            headers.Authorization = `Session ${session}`;
+        }
+        const response = await fetch(new URL(`${database}/rpc/`, baseUrl), {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ id: 1, method, params }),
+        });
+        assert.ok(response.ok,
+            `${method}: HTTP ${response.status} ${response.statusText}`);
+        const body = await response.json();
+        if (body.error) {
+            throw new Error(`${method}: ${JSON.stringify(body.error)}`);
+        }
+        return body.result;
+    }
+
+    model(model, method, ...args) {
+        return Rpc.call(this.session, `model.${model}.${method}`,
+            [...args, this.context]);
+    }
+}
+
+// Decimals travel as {"__class__": "Decimal", "decimal": "..."}.
+export const decimal = (value) => ({ __class__: 'Decimal', decimal: value });
+
+// --- the browser ------------------------------------------------------------
+
+let browserContext;
+let userDataDir;
+export let page;
+
+export async function startBrowser() {
+    fs.mkdirSync(artifacts, { recursive: true });
+    // A fresh profile every run: nothing cached from an earlier session.
+    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'crm_plus-e2e-'));
+    browserContext = await chromium.launchPersistentContext(userDataDir, {
+        executablePath,
+        headless: true,
+        chromiumSandbox: false,
+        viewport: { width: 1366, height: 900 },
+        locale: 'en-US',
+        args: [
+            '--headless', '--no-sandbox', '--disable-gpu',
+            '--disable-background-networking', '--disable-component-update',
+            '--disable-quic', '--no-first-run', '--disable-sync',
+        ],
+    });
+    page = browserContext.pages()[0] ?? await browserContext.newPage();
+    page.setDefaultTimeout(TIMEOUT);
+    page.on('pageerror', (error) => console.error('page error:', error));
+    trackRequests(page);
+}
+
+export async function stopBrowser() {
+    await browserContext?.close();
+    if (userDataDir) {
+        fs.rmSync(userDataDir, { recursive: true, force: true });
+    }
+}
+
+// The client redraws after its calls to the server answer: a screen has
+// settled when no call has been under way for a moment.
+let pending = 0;
+let lastActivity = Date.now();
+function trackRequests(page) {
+    const isCall = (request) => request.method() === 'POST';
+    const start = (request) => {
+        if (isCall(request)) {
+            pending += 1;
+            lastActivity = Date.now();
+        }
+    };
+    const end = (request) => {
+        if (isCall(request)) {
+            pending -= 1;
+            lastActivity = Date.now();
+        }
+    };
+    page.on('request', start);
+    page.on('requestfinished', end);
+    page.on('requestfailed', end);
+}
+
+export async function settled(quiet = 500) {
+    const deadline = Date.now() + TIMEOUT;
+    while (pending > 0 || Date.now() - lastActivity < quiet) {
+        assert.ok(Date.now() < deadline, 'the client kept calling the server');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+}
+
+export const screenshot = (name) => page.screenshot({
+    path: path.join(artifacts, name), fullPage: true });
+
+// The tab shown in the main area; each action opens one.
+export const activeTab = () => page.locator('#tabcontent > .tab-pane.active');
+
+// The form's input for a field, by the field's name.
+export const field = (name, selector = 'input') => activeTab()
+    .locator(`.form-container ${selector}[name="${name}"]`)
+    .filter({ visible: true });
+
+export async function logIn() {
+    await page.goto(new URL(`#${database}`, baseUrl).href);
+    const dialog = page.locator('.login-dialog');
+    await dialog.locator('input#login').fill(login);
+    await dialog.locator('button[type=submit]').click();
+    const ask = page.locator('.ask-dialog');
+    await ask.locator('input[type=password]').fill(password);
+    await ask.locator('button.btn-primary').click();
+
+    // A new database first runs the module configuration wizards; the
+    // menu appears once they are done or cancelled.
+    const crmMenu = page.locator('#menu .column-char[title="CRM"]');
+    const wizardCancel = page.locator(
+        '.tab-wizard .modal-footer button[title="Cancel"]');
+    const deadline = Date.now() + TIMEOUT;
+    for (;;) {
+        await crmMenu.or(wizardCancel).first().waitFor();
+        if (await crmMenu.isVisible()) {
+            break;
+        }
+        assert.ok(Date.now() < deadline, 'the configuration wizards stay');
+        // A wizard ignores its buttons until it has loaded.
+        await settled();
+        if (await wizardCancel.first().isVisible()) {
+            await wizardCancel.first().click();
+            await settled();
+        }
+    }
+}
+
+// Open the list of a CRM menu entry, e.g. openCrmMenu('Partners').
+export async function openCrmMenu(title) {
+    const menu = page.locator('#menu');
+    const entry = menu.locator(`.column-char[title="${title}"]`);
+    // The menu reopens the entries that were open in the last session.
+    await settled();
+    if (!await entry.isVisible()) {
+        await menu.locator('.column-char[title="CRM"]').click();
+        await settled();
+    }
+    await entry.click();
+    await page.locator('#tablist li.active', { hasText: title }).waitFor();
+    await activeTab().locator('.treeview').first().waitFor();
+    await settled();
+}
+
+// Close the tab shown, e.g. closeTab('Partners').
+export async function closeTab(title) {
+    await page.locator('#tablist li.active button.close').click();
+    await page.locator('#tablist li', { hasText: title })
+        .waitFor({ state: 'detached' });
+}
+
+// Search the list shown for an exact text and open the record that has it.
+export async function openFromList(text) {
+    const search = activeTab().locator('.filter-box input.form-control')
+        .first();
+    await search.fill(`"${text}"`);
+    await search.press('Enter');
+    // The list is redrawn with the search's results.
+    await settled();
+    // On the text itself: other cells may hold links to other records.
+    const cell = activeTab().locator('.treeview tbody tr td',
+        { hasText: text });
+    await cell.first().dblclick();
+    await settled();
+}
+
+// Start a new record in the list or form shown.
+export async function newRecord() {
+    await activeTab().locator('button#new_').click();
+    await settled();
+}
+
+// Open a page (notebook tab) of the form shown by its title.
+export async function openFormPage(title) {
+    await activeTab().locator('.nav-tabs a[role="tab"]',
+        { hasText: new RegExp(`^\\s*${title}\\s*$`) }).first().click();
+    await settled();
+}
+
+// Type into a text field and leave it, as a user does; the client takes
+// the value when the field loses the focus.
+export async function fillText(name, value) {
+    await field(name).fill(value);
+    await field(name).press('Tab');
+    await assertValue(field(name), value);
+}
+
+// Numbers are typed into a number input that replaces the text shown once
+// the field has the focus (tabbing into it is enough).
+export async function fillNumber(name, value, shown) {
+    const input = field(name, 'input[type="number"]');
+    if (!await input.isVisible()) {
+        await field(name, 'input[type="text"]').click();
+    }
+    await input.fill(value);
+    await input.press('Tab');
+    await assertValue(field(name, 'input[type="text"]'), shown);
+}
+
+// Type into a many2one and pick the record from the completion list.
+export async function pickRecord(name, text, recName) {
+    const input = field(name);
+    await input.fill(text);
+    const entry = activeTab().locator('.dropdown-completion li.completion a',
+        { hasText: recName });
+    await entry.first().click();
+    await assertValue(input, recName);
+}
+
+export async function assertValue(locator, value) {
+    // The client shows some values only after a round trip to the server:
+    // wait for it, then let the assertion tell what is shown instead.
+    await page.waitForFunction(
+        ([element, expected]) => element.value === expected,
+        [await locator.elementHandle(), value]).catch(() => {});
+    assert.equal(await locator.inputValue(), value);
+}
+
+export async function save() {
+    await activeTab().locator('button#save').click();
+    const saved = activeTab().locator('.infobar .alert-info',
+        { hasText: 'Record saved.' });
+    const refused = activeTab().locator('.infobar .alert-danger')
+        .or(page.locator('.modal.in .modal-body').filter({ visible: true }));
+    await saved.or(refused).first().waitFor();
+    if (!await saved.isVisible()) {
+        throw new Error(`The record was not saved: ${
+            await refused.first().innerText()}`);
+    }
+}
+
+// Each step runs only if the ones before it passed; a failing step leaves a
+// screenshot and the page's HTML behind.
+let failed = false;
+export function step(t, name, fn) {
+    return t.test(name, { skip: failed && 'an earlier step failed' },
+        async () => {
+            try {
+                await fn();
+            } catch (error) {
+                failed = true;
+                await screenshot('failure.png').catch(() => {});
+                fs.writeFileSync(path.join(artifacts, 'failure.html'),
+                    await page.content().catch(() => ''));
+                throw error;
+            }
+        });
+}
+
+// The number as the client displays it in the user's language.
+export const formatted = (value, digits) => Number(value).toLocaleString(
+    'en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
