@@ -464,6 +464,26 @@ class Identifier(_MatchKeyMixin, metaclass=PoolMeta):
         return normalize_tax_identifier(getattr(self, 'code', None))
 
 
+class Erase(metaclass=PoolMeta):
+    __name__ = 'party.erase'
+
+    def to_erase(self, party_id):
+        pool = Pool()
+        Party = pool.get('party.party')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        Identifier = pool.get('party.identifier')
+        # The keys repeat the name, e-mails, phones and tax identifiers that
+        # the host erases.
+        return super().to_erase(party_id) + [
+            (Party, [('id', '=', party_id)], False,
+                ['name_key'], [None]),
+            (ContactMechanism, [('party', '=', party_id)], False,
+                ['match_key'], [None]),
+            (Identifier, [('party', '=', party_id)], False,
+                ['match_key'], [None]),
+            ]
+
+
 class ReplaceAsk(metaclass=PoolMeta):
     __name__ = 'party.replace.ask'
 
