@@ -90,6 +90,18 @@ class Party(metaclass=PoolMeta):
                 })
 
     @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/form/notebook/page[@id="contacts"]', 'states', {
+                    'invisible': Eval('party_kind') != 'organisation',
+                    }),
+            ('/form/notebook/page[@id="general"]/group[@id="contact_person"]',
+                'states', {
+                    'invisible': Eval('party_kind') != 'person',
+                    }),
+            ]
+
+    @classmethod
     def default_party_kind(cls):
         # Contacts added from their organisation are persons.
         if Transaction().context.get('party_kind') == 'person':
