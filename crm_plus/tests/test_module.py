@@ -12,7 +12,7 @@ from trytond.modules.company.tests import (
 from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, inactive_records
 
 
 class CrmPlusTestCase(
@@ -205,6 +205,173 @@ class CrmPlusTestCase(
             (values['name'], values['surname'], values['sic_code'],
                 values['employee_count']),
             (None, None, None, None))
+
+    @with_transaction()
+    def test_erase_contact_person(self):
+        "Erasing a contact person also erases where and as what they worked"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Erase = pool.get('party.erase', type='wizard')
+
+        acme, = Party.create([{'name': "Acme"}])
+        boss, person = Party.create([{
+                    'name': "Ana García", 'party_kind': 'person',
+                    'organisation': acme.id,
+                    }, {
+                    'name': "Eva Ruiz", 'party_kind': 'person',
+                    'organisation': acme.id, 'job_title': "Buyer",
+                    'department': "Purchasing",
+                    'private_notes': "Prefers calls in the morning.",
+                    'contact_mechanisms': [('create', [
+                                {'type': 'email',
+                                    'value': "eva.ruiz@acme.example"},
+                                ])],
+                    'identifiers': [('create', [
+                                {'code': "12345678Z"},
+                                ])],
+                    }])
+        Party.write([person], {'reports_to': boss.id, 'active': False})
+        session_id, _, _ = Erase.create()
+        erase = Erase(session_id)
+        erase.ask.party = person
+        erase.transition_erase()
+
+        fields = ['organisation', 'reports_to', 'job_title', 'department',
+            'private_notes']
+        values, = Party.read([person.id], fields)
+        self.assertEqual([values[f] for f in fields], [None] * len(fields))
+        self.assertEqual(Party(boss.id).organisation, acme)
+        # Nor do the duplicate keys keep the name, e-mail or identifier.
+        self.assertIsNone(
+            Party.read([person.id], ['name_key'])[0]['name_key'])
+        with inactive_records():
+            self.assertEqual(
+                [m.match_key for m in Party(person.id).contact_mechanisms]
+                + [i.match_key for i in Party(person.id).identifiers],
+                [None, None])
+        self.assertEqual(
+            Party.find_duplicates([{
+                        'name': "Eva Ruiz",
+                        'emails': ["eva.ruiz@acme.example"],
+                        'tax_identifier': "12345678Z",
+                        }]), [[]])
+
+    @with_transaction()
+    def test_find_duplicates(self):
+        "Duplicates are found by tax id, e-mail, phone and similar name"
+        pool = Pool()
+        Party = pool.get('party.party')
+
+        acme, brown, garcia, other = Party.create([{
+                    'name': "Acme Ibérica S.L.",
+                    'contact_mechanisms': [('create', [
+                                {'type': 'email',
+                                    'value': "info@acme.example"},
+                                ])],
+                    }, {
+                    'name': "Brown Trading Ltd",
+                    'contact_mechanisms': [('create', [
+                                {'type': 'phone', 'value': "+44 20 7946 0018"},
+                                ])],
+                    'identifiers': [('create', [
+                                {'type': 'gb_vat', 'code': "GB980780684"},
+                                ])],
+                    }, {
+                    'name': "María García", 'party_kind': 'person',
+                    }, {
+                    'name': "Zeta Logistics",
+                    }])
+        self.assertEqual(acme.name_key, 'acme iberica')
+
+        result = Party.find_duplicates([
+                {'name': "ACME IBERICA, SL"},
+                {'name': "Acme Iberia"},
+                {'emails': ["  INFO@acme.example"]},
+                {'phones': ["+442079460018"]},
+                {'tax_identifier': "gb 980 7806 84"},
+                {'name': "Acme Iberica", 'emails': ["info@acme.example"],
+                    'phones': ["+44 20 7946 0018"]},
+                {'name': "García", 'party_kind': 'organisation'},
+                {'name': "Nobody Alike", 'emails': ["x@y.example"]},
+                {},
+                ])
+        self.assertEqual(result, [
+                [acme], [acme], [acme], [brown], [brown],
+                [acme, brown], [], [], []])
+
+        # Renaming updates the key the look-ups use.
+        Party.write([other], {'name': "Acme Iberica SA"})
+        acme_like, = Party.find_duplicates([{'name': "Acme Ibérica"}])
+        self.assertEqual(set(acme_like), {acme, other})
+
+        # The duplicates of a partner are the others, never itself.
+        self.assertEqual(list(acme.duplicates), [other])
+        self.assertEqual(list(garcia.duplicates), [])
+
+        # Replaced (inactive) partners are no longer proposed.
+        Party.write([other], {'active': False})
+        self.assertEqual(
+            Party.find_duplicates([{'name': "Acme Ibérica"}]), [[acme]])
+
+    @with_transaction()
+    def test_find_duplicates_queries(self):
+        "find_duplicates runs as many queries for 90 candidates as for 3"
+        pool = Pool()
+        Party = pool.get('party.party')
+        transaction = Transaction()
+
+        Party.create([{
+                    'name': "Company %d S.L." % i,
+                    'contact_mechanisms': [('create', [
+                                {'type': 'email',
+                                    'value': "info@c%d.example" % i},
+                                {'type': 'phone',
+                                    'value': "+34 91 123 %04d" % i},
+                                ])],
+                    } for i in range(90)])
+
+        def candidates(count):
+            return [{
+                    'name': "COMPANY %d SL" % i,
+                    'emails': ["INFO@c%d.example" % i],
+                    'phones': ["+3491123%04d" % i],
+                    'tax_identifier': "ESB%08d" % i,
+                    } for i in range(count)]
+
+        class Counting:
+            def __init__(self, wrapped, counter):
+                self._wrapped, self._counter = wrapped, counter
+
+            def __getattr__(self, name):
+                return getattr(self._wrapped, name)
+
+            def __iter__(self):
+                return iter(self._wrapped)
+
+            def cursor(self):
+                return Counting(self._wrapped.cursor(), self._counter)
+
+            def execute(self, *args):
+                self._counter.append(args[0])
+                return self._wrapped.execute(*args)
+
+        counts = []
+        connection = transaction.connection
+        # Within the database's limit of parameters per query
+        for count in [3, 90]:
+            queries = []
+            transaction.connection = Counting(connection, queries)
+            try:
+                result = Party.find_duplicates(candidates(count))
+            finally:
+                transaction.connection = connection
+            self.assertEqual(len(result), count)
+            self.assertTrue(all(
+                    r and r[0].name == "Company %d S.L." % i
+                    for i, r in enumerate(result)))
+            counts.append(len(queries))
+        self.assertEqual(counts[0], counts[1])
+        self.assertLessEqual(counts[1], 5)
 
     def test_translations_complete(self):
         "Every catalogue translates every string, keeping its placeholders"
