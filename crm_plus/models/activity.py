@@ -445,6 +445,13 @@ class Activity(Workflow, ModelSQL, ModelView):
         Notification.save(notifications)
 
     @classmethod
+    def _cron_company_domain(cls):
+        # The cron runs once per company set on it, or once for all when
+        # none is set (as on a database created before its company).
+        company = Transaction().context.get('company')
+        return [('company', '=', company)] if company else []
+
+    @classmethod
     def send_reminders(cls):
         "Remind the users of the responsible employee of due activities"
         now = datetime.datetime.now()
@@ -452,7 +459,7 @@ class Activity(Workflow, ModelSQL, ModelView):
                 ('state', '=', 'planned'),
                 ('reminder', '<=', now),
                 ('reminder_sent', '=', False),
-                ('company', '=', Transaction().context.get('company', -1)),
+                cls._cron_company_domain(),
                 ])
         users = cls._users_of_employees(a.employee for a in activities)
         notices = []
@@ -478,7 +485,7 @@ class Activity(Workflow, ModelSQL, ModelView):
         activities = cls.search([
                 ('state', '=', 'planned'),
                 ('overdue_notified', '=', False),
-                ('company', '=', Transaction().context.get('company', -1)),
+                cls._cron_company_domain(),
                 ['OR',
                     [('type.task', '=', True), ('due_date', '<', today)],
                     [('type.task', '=', False), ['OR',

@@ -13,6 +13,7 @@ from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, create_employee, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction
 
@@ -486,6 +487,33 @@ class CrmPlusTestCase(
             self.assertEqual(
                 [t.subject for t in lead.tasks], [])
             self.assertEqual(len(lead.activities), 3)
+
+    @with_transaction()
+    def test_plan_activity_prefills_links(self):
+        "Plan Activity opens a new activity linked to the record"
+        pool = Pool()
+        Action = pool.get('ir.action')
+        Opportunity = pool.get('sale.opportunity')
+        Party = pool.get('party.party')
+
+        company = create_company()
+        with set_company(company):
+            party, = Party.create([{'name': "Acme"}])
+            opportunity, = Opportunity.create([{'party': party.id}])
+            for Model, record, key in [
+                    (Party, party, 'default_party'),
+                    (Opportunity, opportunity, 'default_opportunity'),
+                    ]:
+                with self.subTest(model=Model.__name__):
+                    action = Action(
+                        Model.plan_activity([record])).get_action_value()
+                    self.assertEqual(action['res_model'], 'crm.activity')
+                    self.assertEqual(action['views'][0][1], 'form')
+                    context = PYSONDecoder({
+                            'active_id': record.id,
+                            'active_ids': [record.id],
+                            }).decode(action['pyson_context'])
+                    self.assertEqual(context, {key: record.id})
 
     @with_transaction()
     def test_activity_contact_person(self):
