@@ -623,6 +623,35 @@ class Party(metaclass=PoolMeta):
         return super().copy(parties, default=default)
 
 
+class PartyReplace(metaclass=PoolMeta):
+    __name__ = 'party.replace'
+
+    @classmethod
+    def fields_to_replace(cls):
+        return super().fields_to_replace() + [
+            ('crm.activity', 'party'),
+            ('crm.activity', 'contact'),
+            ]
+
+
+class PartyErase(metaclass=PoolMeta):
+    __name__ = 'party.erase'
+
+    def to_erase(self, party_id):
+        pool = Pool()
+        Activity = pool.get('crm.activity')
+        # What was said with a person, and the files and notes kept with
+        # it, is personal data; that an activity took place is not.
+        return super().to_erase(party_id) + [
+            (Activity, ['OR',
+                    ('party', '=', party_id),
+                    ('contact', '=', party_id),
+                    ], True,
+                ['subject', 'description'],
+                ['****', None]),
+            ]
+
+
 class Cron(metaclass=PoolMeta):
     __name__ = 'ir.cron'
 

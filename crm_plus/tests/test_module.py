@@ -489,6 +489,47 @@ class CrmPlusTestCase(
             self.assertEqual(len(lead.activities), 3)
 
     @with_transaction()
+    def test_activity_party_replace_and_erase(self):
+        "Replacing a party moves its activities; erasing a person clears them"
+        pool = Pool()
+        Activity = pool.get('crm.activity')
+        Type = pool.get('crm.activity.type')
+        Party = pool.get('party.party')
+        Replace = pool.get('party.replace', type='wizard')
+        Erase = pool.get('party.erase', type='wizard')
+
+        company = create_company()
+        with set_company(company):
+            acme, duplicate, person = Party.create([
+                    {'name': "Acme"}, {'name': "Acme"},
+                    {'name': "Jana Marková", 'party_kind': 'person'},
+                    ])
+            note, = Type.search([('code', '=', 'note')])
+            activity, = Activity.create([{
+                        'type': note.id, 'subject': "Jana's wishes",
+                        'description': "Private details",
+                        'party': duplicate.id, 'contact': person.id,
+                        }])
+
+            session_id, _, _ = Replace.create()
+            replace = Replace(session_id)
+            replace.ask.source = duplicate
+            replace.ask.destination = acme
+            replace.transition_replace()
+            self.assertEqual(
+                Activity.search([('party', '=', acme.id)]), [activity])
+
+            Party.write([person], {'active': False})
+            session_id, _, _ = Erase.create()
+            erase = Erase(session_id)
+            erase.ask.party = person
+            erase.transition_erase()
+            values, = Activity.read(
+                [activity.id], ['subject', 'description'])
+            self.assertEqual(
+                (values['subject'], values['description']), ('****', None))
+
+    @with_transaction()
     def test_plan_activity_prefills_links(self):
         "Plan Activity opens a new activity linked to the record"
         pool = Pool()
