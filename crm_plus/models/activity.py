@@ -393,13 +393,13 @@ class Activity(Workflow, ModelSQL, ModelView):
                         users[employee.id].append(user)
         return users
 
-    def _format_when(self, lang):
-        "The due date of a task, else the start in the company's time zone"
+    def _format_when(self, lang, tzinfo):
+        "The due date of a task, else the start in the time zone"
         if self.task and self.due_date:
             return lang.strftime(self.due_date)
         start = self.start.replace(tzinfo=tz.UTC)
-        if self.company.timezone:
-            start = start.astimezone(tz.get_tzinfo(self.company.timezone))
+        if tzinfo:
+            start = start.astimezone(tzinfo)
         return lang.strftime(start, lang.date + ' %H:%M')
 
     @classmethod
@@ -415,32 +415,52 @@ class Activity(Workflow, ModelSQL, ModelView):
         Configuration = pool.get('crm.configuration')
         send_email = Configuration(1).activity_reminder_email
         from_ = config.get('email', 'from')
+
+        by_language = defaultdict(list)
+        for notice in notices:
+            user = notice[1]
+            by_language[user.language.code if user.language else None].append(
+                notice)
+        timezones = {}
         notifications = []
-        for activity, user, message in notices:
-            language = user.language.code if user.language else None
+        for language, language_notices in by_language.items():
             with Transaction().set_context(language=language):
                 lang = Lang.get(language)
-                label = gettext(message, activity=activity.rec_name)
-                description = gettext(
-                    'crm_plus.msg_activity_notification_description',
-                    type=activity.type.rec_name,
-                    date=activity._format_when(lang))
-                if activity.party:
-                    description += ' - ' + activity.party.rec_name
-            notifications.append(Notification(
-                    user=user,
-                    icon=icon,
-                    label=label,
-                    description=description,
-                    model=cls.__name__,
-                    records=json.dumps([activity.id])))
-            if send_email and user.email:
-                msg = EmailMessage()
-                msg['From'] = from_
-                msg['To'] = user.email
-                msg['Subject'] = label
-                msg.set_content(description)
-                sendmail_transactional(from_, [user.email], msg)
+                # Read the activities once per language, in that language.
+                activities = {a.id: a for a in cls.browse(
+                        list({a.id for a, _, _ in language_notices}))}
+                texts = {}
+                for activity in activities.values():
+                    company = activity.company
+                    if company.id not in timezones:
+                        timezones[company.id] = (
+                            tz.get_tzinfo(company.timezone)
+                            if company.timezone else None)
+                    description = gettext(
+                        'crm_plus.msg_activity_notification_description',
+                        type=activity.type.rec_name,
+                        date=activity._format_when(
+                            lang, timezones[company.id]))
+                    if activity.party:
+                        description += ' - ' + activity.party.rec_name
+                    texts[activity.id] = (activity.rec_name, description)
+                for activity, user, message in language_notices:
+                    name, description = texts[activity.id]
+                    label = gettext(message, activity=name)
+                    notifications.append(Notification(
+                            user=user,
+                            icon=icon,
+                            label=label,
+                            description=description,
+                            model=cls.__name__,
+                            records=json.dumps([activity.id])))
+                    if send_email and user.email:
+                        msg = EmailMessage()
+                        msg['From'] = from_
+                        msg['To'] = user.email
+                        msg['Subject'] = label
+                        msg.set_content(description)
+                        sendmail_transactional(from_, [user.email], msg)
         # Saving them together publishes them to the clients in one go.
         Notification.save(notifications)
 
