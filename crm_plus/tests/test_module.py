@@ -158,6 +158,9 @@ class CrmPlusTestCase(
                 Party.write([party], {'sic_code': '1234'})
             arch = Party.fields_view_get(view_type='form')['arch']
             self.assertNotIn('sic_code', arch)
+            self.assertNotIn('name="activities"', arch)
+            with self.assertRaises(AccessError):
+                pool.get('crm.activity').search([])
 
     @with_transaction()
     def test_opportunity_defaults_from_party(self):
