@@ -122,8 +122,9 @@ class Activity(Workflow, ModelSQL, ModelView):
             'company': Eval('company', -1),
             },
         depends={'company'})
+    # Deleting a lead keeps what was done with the partner.
     opportunity = fields.Many2One(
-        'sale.opportunity', "Opportunity", ondelete='CASCADE',
+        'sale.opportunity', "Opportunity", ondelete='SET NULL',
         domain=[('company', '=', Eval('company', -1))])
     reminder = fields.DateTime(
         "Reminder", states=_states,
