@@ -1,7 +1,8 @@
 // Activities in the sao web client: from a partner's Activities tab a user
 // plans a call with the Plan Activity button, which opens the form of a new
 // activity already linked to the partner; the call then shows in CRM >
-// Activities and in its calendar.
+// Activities and in its calendar. An opportunity shows its tasks and plans
+// activities linked to it and its partner.
 //
 // Settings (environment), as scripts/e2e sets them: see crm_tab.test.mjs.
 import assert from 'node:assert/strict';
@@ -29,6 +30,8 @@ const TIMEOUT = 60_000;
 const stamp = Date.now().toString(36).toUpperCase();
 const partnerName = `E2E Activity Partner ${stamp}`;
 const subject = `E2E call ${stamp}`;
+const opportunityName = `E2E opportunity ${stamp}`;
+const taskSubject = `E2E task ${stamp}`;
 
 // --- JSON-RPC, as sao speaks it -------------------------------------------
 
@@ -287,4 +290,51 @@ test('an activity is planned from a partner and shows in the calendar', {
         await event.first().waitFor();
         await screenshot('04-calendar.png');
     });
+});
+
+test('an opportunity shows its tasks and plans activities', {
+    timeout: 10 * TIMEOUT,
+}, async (t) => {
+    await step(t, 'the Tasks tab of the opportunity lists its task',
+        async () => {
+            const [opportunity] = await model('sale.opportunity', 'create',
+                [{ party: partnerId, description: opportunityName }]);
+            const [task] = await model('crm.activity.type', 'search',
+                [['code', '=', 'task']], 0, 1, null);
+            await model('crm.activity', 'create', [{
+                type: task, subject: taskSubject, opportunity,
+                due_date: { __class__: 'date', year: 2030, month: 1, day: 31 },
+            }]);
+            // Opportunities are found by their number.
+            const [{ number }] = await model('sale.opportunity', 'read',
+                [opportunity], ['number']);
+            await openMenu('Leads and Opportunities');
+            await search(`"${number}"`);
+            await activeTab().locator('.treeview tbody tr td', {
+                hasText: new RegExp(`^\\s*${number}\\s*$`),
+            }).first().click();
+            await activeTab().locator('button#switch_').click();
+            await settled();
+            await activeTab().locator('.nav-tabs a[role="tab"]',
+                { hasText: /^\s*Tasks\s*$/ }).click();
+            await settled();
+            await activeTab().locator('.treeview tbody tr td',
+                { hasText: taskSubject }).filter({ visible: true })
+                .first().waitFor();
+            await screenshot('05-opportunity-tasks.png');
+        });
+
+    await step(t, 'Plan Activity opens a new activity of the opportunity',
+        async () => {
+            await activeTab().locator('button',
+                { hasText: 'Plan Activity' }).filter({ visible: true })
+                .first().click();
+            await page.locator('#tablist li.active',
+                { hasText: 'Plan Activity' }).waitFor();
+            await settled();
+            assert.match(await field('opportunity').inputValue(), /\S/);
+            // The opportunity brings its partner.
+            await assertValue(field('party'), partnerName);
+            await screenshot('06-opportunity-plan-activity.png');
+        });
 });
