@@ -1,7 +1,9 @@
 # This file is part of crm_plus.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import datetime
 import os
 import re
+from unittest.mock import patch
 
 import polib
 
@@ -11,8 +13,24 @@ from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, create_employee, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.pool import Pool
+from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction, inactive_records
+
+
+def create_activity_user(company, employee, login, email=None):
+    "A user working as the employee, who receives its notifications"
+    User = Pool().get('res.user')
+    user, = User.create([{
+                'name': employee.party.name,
+                'login': login,
+                'email': email,
+                'companies': [('add', [company.id])],
+                'company': company.id,
+                'employees': [('add', [employee.id])],
+                'employee': employee.id,
+                }])
+    return user
 
 
 class CrmPlusTestCase(
@@ -140,6 +158,9 @@ class CrmPlusTestCase(
                 Party.write([party], {'sic_code': '1234'})
             arch = Party.fields_view_get(view_type='form')['arch']
             self.assertNotIn('sic_code', arch)
+            self.assertNotIn('name="activities"', arch)
+            with self.assertRaises(AccessError):
+                pool.get('crm.activity').search([])
 
     @with_transaction()
     def test_opportunity_defaults_from_party(self):
@@ -372,6 +393,367 @@ class CrmPlusTestCase(
             counts.append(len(queries))
         self.assertEqual(counts[0], counts[1])
         self.assertLessEqual(counts[1], 5)
+    def test_activity_duration_and_end(self):
+        "Duration follows start and end; an entered duration sets the end"
+        pool = Pool()
+        Activity = pool.get('crm.activity')
+        Type = pool.get('crm.activity.type')
+        hour = datetime.timedelta(hours=1)
+        start = datetime.datetime(2026, 3, 2, 9, 0)
+
+        company = create_company()
+        with set_company(company):
+            meeting, = Type.create([{
+                        'name': "Visit", 'default_duration': hour}])
+
+            activity = Activity(start=start)
+            activity.type = meeting
+            activity.on_change_type()
+            self.assertEqual(activity.duration, hour)
+            self.assertEqual(activity.end, start + hour)
+            activity.end = start + 2 * hour
+            activity.on_change_end()
+            self.assertEqual(activity.duration, 2 * hour)
+
+            from_end, from_duration = Activity.create([{
+                        'type': meeting.id, 'subject': "Demo",
+                        'start': start, 'end': start + 3 * hour,
+                        }, {
+                        'type': meeting.id, 'subject': "Lunch",
+                        'start': start, 'duration': hour,
+                        }])
+            self.assertEqual(from_end.duration, 3 * hour)
+            self.assertEqual(from_duration.end, start + hour)
+
+            Activity.write([from_end], {'duration': hour / 2})
+            self.assertEqual(from_end.end, start + hour / 2)
+            Activity.write([from_end], {'start': start - hour})
+            self.assertEqual(from_end.duration, hour / 2)
+            self.assertEqual(from_end.end, start - hour / 2)
+            Activity.write([from_end], {'end': start})
+            self.assertEqual(from_end.duration, hour)
+
+            with self.assertRaises(ValidationError):
+                Activity.write([from_duration], {'end': start - hour})
+
+    @with_transaction()
+    def test_activity_workflow(self):
+        "Completing records who and when; planning again clears it"
+        pool = Pool()
+        Activity = pool.get('crm.activity')
+        Type = pool.get('crm.activity.type')
+
+        company = create_company()
+        with set_company(company):
+            call, = Type.search([('code', '=', 'call')])
+            activity, = Activity.create([{
+                        'type': call.id, 'subject': "Follow-up"}])
+            self.assertEqual(activity.state, 'planned')
+            self.assertEqual(activity.duration, call.default_duration)
+
+            Activity.complete([activity])
+            self.assertEqual(activity.state, 'done')
+            self.assertEqual(activity.completed_by.id, Transaction().user)
+            self.assertIsNotNone(activity.completed_at)
+            self.assertEqual(
+                Activity.search([('state', '=', 'done')]), [activity])
+
+            Activity.cancel([activity])
+            self.assertEqual(activity.state, 'done')
+
+            Activity.plan([activity])
+            self.assertEqual(activity.state, 'planned')
+            self.assertIsNone(activity.completed_by)
+            self.assertIsNone(activity.completed_at)
+            Activity.cancel([activity])
+            self.assertEqual(activity.state, 'cancelled')
+
+    @with_transaction()
+    def test_activity_send_reminders(self):
+        "Reminders notify the users of the employee once, by e-mail if set"
+        pool = Pool()
+        Activity = pool.get('crm.activity')
+        Type = pool.get('crm.activity.type')
+        Notification = pool.get('res.notification')
+        Configuration = pool.get('crm.configuration')
+        now = datetime.datetime.now()
+
+        company = create_company()
+        with set_company(company):
+            employee = create_employee(company)
+            other = create_employee(company, name="Dwight")
+            user = create_activity_user(
+                company, employee, 'pam', email='pam@example.com')
+            call, = Type.search([('code', '=', 'call')])
+            due, later, done, others = Activity.create([{
+                        'type': call.id, 'subject': "Call Acme",
+                        'employee': employee.id,
+                        'start': now + datetime.timedelta(minutes=10),
+                        'reminder': now - datetime.timedelta(minutes=1),
+                        }, {
+                        'type': call.id, 'subject': "Call later",
+                        'employee': employee.id,
+                        'reminder': now + datetime.timedelta(days=1),
+                        }, {
+                        'type': call.id, 'subject': "Called",
+                        'employee': employee.id,
+                        'reminder': now - datetime.timedelta(minutes=1),
+                        }, {
+                        'type': call.id, 'subject': "Not mine",
+                        'employee': other.id,
+                        'reminder': now - datetime.timedelta(minutes=1),
+                        }])
+            Activity.complete([done])
+
+            with patch('trytond.modules.crm_plus.models.activity.'
+                    'sendmail_transactional') as sendmail:
+                Activity.send_reminders()
+                Activity.send_reminders()
+            sendmail.assert_not_called()
+
+            notifications = Notification.search([('user', '=', user.id)])
+            self.assertEqual(len(notifications), 1)
+            notification, = notifications
+            self.assertEqual(notification.label, "Reminder: Call Acme")
+            self.assertEqual(notification.model, 'crm.activity')
+            self.assertEqual(notification.records, '[%s]' % due.id)
+            self.assertEqual(
+                [a.reminder_sent for a in [due, later, done, others]],
+                [True, False, False, True])
+
+            Configuration.write(
+                [Configuration(1)], {'activity_reminder_email': True})
+            Activity.write([later], {
+                    'reminder': now - datetime.timedelta(seconds=1)})
+            with patch('trytond.modules.crm_plus.models.activity.'
+                    'sendmail_transactional') as sendmail:
+                Activity.send_reminders()
+            (from_, to, msg), _ = sendmail.call_args
+            self.assertEqual(to, ['pam@example.com'])
+            self.assertEqual(msg['Subject'], "Reminder: Call later")
+            self.assertEqual(sendmail.call_count, 1)
+
+            # Moving the reminder arms it again.
+            Activity.write([due], {
+                    'reminder': now + datetime.timedelta(hours=1)})
+            self.assertFalse(due.reminder_sent)
+
+    @with_transaction()
+    def test_activity_mark_overdue(self):
+        "Overdue activities alarm the owner and the team leader once"
+        pool = Pool()
+        Activity = pool.get('crm.activity')
+        Type = pool.get('crm.activity.type')
+        Team = pool.get('crm.team')
+        Notification = pool.get('res.notification')
+        Date = pool.get('ir.date')
+        now = datetime.datetime.now()
+        today = Date.today()
+
+        company = create_company()
+        with set_company(company):
+            rep = create_employee(company, name="Jim")
+            leader = create_employee(company, name="Michael")
+            rep_user = create_activity_user(company, rep, 'jim')
+            leader_user = create_activity_user(company, leader, 'michael')
+            Team.create([{
+                        'name': "Scranton", 'leader': leader.id,
+                        'members': [('add', [rep.id, leader.id])],
+                        }])
+            call, = Type.search([('code', '=', 'call')])
+            task, = Type.search([('code', '=', 'task')])
+            late_call, late_task, open_task, future, led = Activity.create([{
+                        'type': call.id, 'subject': "Late call",
+                        'employee': rep.id,
+                        'start': now - datetime.timedelta(hours=2),
+                        'end': now - datetime.timedelta(hours=1),
+                        }, {
+                        'type': task.id, 'subject': "Send offer",
+                        'employee': rep.id,
+                        'start': now - datetime.timedelta(days=3),
+                        'due_date': today - datetime.timedelta(days=1),
+                        }, {
+                        'type': task.id, 'subject': "Prepare demo",
+                        'employee': rep.id,
+                        'start': now - datetime.timedelta(days=3),
+                        'due_date': today,
+                        }, {
+                        'type': call.id, 'subject': "Next call",
+                        'employee': rep.id,
+                        'start': now + datetime.timedelta(hours=1),
+                        }, {
+                        'type': call.id, 'subject': "Leader's call",
+                        'employee': leader.id,
+                        'start': now - datetime.timedelta(hours=2),
+                        }])
+
+            Activity.mark_overdue()
+            Activity.mark_overdue()
+
+            self.assertEqual(
+                [a.overdue for a in [
+                        late_call, late_task, open_task, future, led]],
+                [True, True, False, False, True])
+            self.assertEqual(
+                sorted(n.label for n in Notification.search(
+                        [('user', '=', rep_user.id)])),
+                ["Overdue: Late call", "Overdue: Send offer"])
+            # The leader hears of the team's overdue activities and of
+            # their own, once each.
+            self.assertEqual(
+                sorted(n.label for n in Notification.search(
+                        [('user', '=', leader_user.id)])),
+                ["Overdue: Late call", "Overdue: Leader's call",
+                    "Overdue: Send offer"])
+
+            Activity.complete([late_call])
+            self.assertFalse(late_call.overdue)
+            Activity.write([late_task], {
+                    'due_date': today + datetime.timedelta(days=2)})
+            self.assertFalse(late_task.overdue)
+            self.assertFalse(late_task.overdue_notified)
+
+    @with_transaction()
+    def test_activity_party_from_opportunity(self):
+        "Activities take the party of their opportunity when it gets one"
+        pool = Pool()
+        Activity = pool.get('crm.activity')
+        Type = pool.get('crm.activity.type')
+        Opportunity = pool.get('sale.opportunity')
+        Party = pool.get('party.party')
+
+        company = create_company()
+        with set_company(company):
+            customer, other = Party.create([
+                    {'name': "Acme"}, {'name': "Other"}])
+            lead, = Opportunity.create([{'description': "Lead"}])
+            call, = Type.search([('code', '=', 'call')])
+            without, with_other = Activity.create([{
+                        'type': call.id, 'subject': "First call",
+                        'opportunity': lead.id,
+                        }, {
+                        'type': call.id, 'subject': "Call of other",
+                        'opportunity': lead.id, 'party': other.id,
+                        }])
+            self.assertIsNone(without.party)
+
+            Opportunity.write([lead], {'party': customer.id})
+            self.assertEqual(without.party, customer)
+            self.assertEqual(with_other.party, other)
+            self.assertEqual(customer.activities, (without,))
+
+            created, = Activity.create([{
+                        'type': call.id, 'subject': "Second call",
+                        'opportunity': lead.id,
+                        }])
+            self.assertEqual(created.party, customer)
+
+            activity = Activity()
+            activity.opportunity = lead
+            activity.on_change_opportunity()
+            self.assertEqual(activity.party, customer)
+            self.assertEqual(
+                [t.subject for t in lead.tasks], [])
+            self.assertEqual(len(lead.activities), 3)
+
+    @with_transaction()
+    def test_activity_party_replace_and_erase(self):
+        "Replacing a party moves its activities; erasing a person clears them"
+        pool = Pool()
+        Activity = pool.get('crm.activity')
+        Type = pool.get('crm.activity.type')
+        Party = pool.get('party.party')
+        Replace = pool.get('party.replace', type='wizard')
+        Erase = pool.get('party.erase', type='wizard')
+
+        company = create_company()
+        with set_company(company):
+            acme, duplicate, person = Party.create([
+                    {'name': "Acme"}, {'name': "Acme"},
+                    {'name': "Jana Marková", 'party_kind': 'person'},
+                    ])
+            note, = Type.search([('code', '=', 'note')])
+            activity, = Activity.create([{
+                        'type': note.id, 'subject': "Jana's wishes",
+                        'description': "Private details",
+                        'party': duplicate.id, 'contact': person.id,
+                        }])
+
+            session_id, _, _ = Replace.create()
+            replace = Replace(session_id)
+            replace.ask.source = duplicate
+            replace.ask.destination = acme
+            replace.transition_replace()
+            self.assertEqual(
+                Activity.search([('party', '=', acme.id)]), [activity])
+
+            Party.write([person], {'active': False})
+            session_id, _, _ = Erase.create()
+            erase = Erase(session_id)
+            erase.ask.party = person
+            erase.transition_erase()
+            values, = Activity.read(
+                [activity.id], ['subject', 'description'])
+            self.assertEqual(
+                (values['subject'], values['description']), ('****', None))
+
+    @with_transaction()
+    def test_plan_activity_prefills_links(self):
+        "Plan Activity opens a new activity linked to the record"
+        pool = Pool()
+        Action = pool.get('ir.action')
+        Opportunity = pool.get('sale.opportunity')
+        Party = pool.get('party.party')
+
+        company = create_company()
+        with set_company(company):
+            party, = Party.create([{'name': "Acme"}])
+            opportunity, = Opportunity.create([{'party': party.id}])
+            for Model, record, key in [
+                    (Party, party, 'default_party'),
+                    (Opportunity, opportunity, 'default_opportunity'),
+                    ]:
+                with self.subTest(model=Model.__name__):
+                    action = Action(
+                        Model.plan_activity([record])).get_action_value()
+                    self.assertEqual(action['res_model'], 'crm.activity')
+                    self.assertEqual(action['views'][0][1], 'form')
+                    context = PYSONDecoder({
+                            'active_id': record.id,
+                            'active_ids': [record.id],
+                            }).decode(action['pyson_context'])
+                    self.assertEqual(context, {key: record.id})
+
+    @with_transaction()
+    def test_activity_contact_person(self):
+        "Only persons are contacts; a lone person is the party"
+        pool = Pool()
+        Activity = pool.get('crm.activity')
+        Type = pool.get('crm.activity.type')
+        Party = pool.get('party.party')
+
+        company = create_company()
+        with set_company(company):
+            person, organisation = Party.create([
+                    {'name': "Jana Marková", 'party_kind': 'person'},
+                    {'name': "Acme", 'party_kind': 'organisation'},
+                    ])
+            note, = Type.search([('code', '=', 'note')])
+            activity = Activity()
+            activity.contact = person
+            activity.on_change_contact()
+            self.assertEqual(activity.party, person)
+
+            with self.assertRaises(DomainValidationError):
+                Activity.create([{
+                            'type': note.id, 'subject': "Note",
+                            'contact': organisation.id}])
+            activity, = Activity.create([{
+                        'type': note.id, 'subject': "Note",
+                        'party': organisation.id, 'contact': person.id}])
+            self.assertEqual(
+                Activity.search([('contact.name', 'ilike', 'jana%')]),
+                [activity])
 
     def test_translations_complete(self):
         "Every catalogue translates every string, keeping its placeholders"
