@@ -206,6 +206,35 @@ class CrmPlusTestCase(
                 values['employee_count']),
             (None, None, None, None))
 
+    @with_transaction()
+    def test_erase_contact_person(self):
+        "Erasing a contact person also erases where and as what they worked"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Erase = pool.get('party.erase', type='wizard')
+
+        acme, = Party.create([{'name': "Acme"}])
+        boss, person = Party.create([{
+                    'name': "Ana García", 'party_kind': 'person',
+                    'organisation': acme.id,
+                    }, {
+                    'name': "Eva Ruiz", 'party_kind': 'person',
+                    'organisation': acme.id, 'job_title': "Buyer",
+                    'department': "Purchasing",
+                    'private_notes': "Prefers calls in the morning.",
+                    }])
+        Party.write([person], {'reports_to': boss.id, 'active': False})
+        session_id, _, _ = Erase.create()
+        erase = Erase(session_id)
+        erase.ask.party = person
+        erase.transition_erase()
+
+        fields = ['organisation', 'reports_to', 'job_title', 'department',
+            'private_notes']
+        values, = Party.read([person.id], fields)
+        self.assertEqual([values[f] for f in fields], [None] * len(fields))
+        self.assertEqual(Party(boss.id).organisation, acme)
+
     def test_translations_complete(self):
         "Every catalogue translates every string, keeping its placeholders"
         locale = os.path.join(os.path.dirname(__file__), '..', 'locale')
