@@ -235,6 +235,63 @@ class CrmPlusTestCase(
         self.assertEqual([values[f] for f in fields], [None] * len(fields))
         self.assertEqual(Party(boss.id).organisation, acme)
 
+    @with_transaction()
+    def test_find_duplicates(self):
+        "Duplicates are found by tax id, e-mail, phone and similar name"
+        pool = Pool()
+        Party = pool.get('party.party')
+
+        acme, brown, garcia, other = Party.create([{
+                    'name': "Acme Ibérica S.L.",
+                    'contact_mechanisms': [('create', [
+                                {'type': 'email',
+                                    'value': "info@acme.example"},
+                                ])],
+                    }, {
+                    'name': "Brown Trading Ltd",
+                    'contact_mechanisms': [('create', [
+                                {'type': 'phone', 'value': "+44 20 7946 0018"},
+                                ])],
+                    'identifiers': [('create', [
+                                {'type': 'gb_vat', 'code': "GB980780684"},
+                                ])],
+                    }, {
+                    'name': "María García", 'party_kind': 'person',
+                    }, {
+                    'name': "Zeta Logistics",
+                    }])
+        self.assertEqual(acme.name_key, 'acme iberica')
+
+        result = Party.find_duplicates([
+                {'name': "ACME IBERICA, SL"},
+                {'name': "Acme Iberia"},
+                {'emails': ["  INFO@acme.example"]},
+                {'phones': ["+442079460018"]},
+                {'tax_identifier': "gb 980 7806 84"},
+                {'name': "Acme Iberica", 'emails': ["info@acme.example"],
+                    'phones': ["+44 20 7946 0018"]},
+                {'name': "García", 'party_kind': 'organisation'},
+                {'name': "Nobody Alike", 'emails': ["x@y.example"]},
+                {},
+                ])
+        self.assertEqual(result, [
+                [acme], [acme], [acme], [brown], [brown],
+                [acme, brown], [], [], []])
+
+        # Renaming updates the key the look-ups use.
+        Party.write([other], {'name': "Acme Iberica SA"})
+        acme_like, = Party.find_duplicates([{'name': "Acme Ibérica"}])
+        self.assertEqual(set(acme_like), {acme, other})
+
+        # The duplicates of a partner are the others, never itself.
+        self.assertEqual(list(acme.duplicates), [other])
+        self.assertEqual(list(garcia.duplicates), [])
+
+        # Replaced (inactive) partners are no longer proposed.
+        Party.write([other], {'active': False})
+        self.assertEqual(
+            Party.find_duplicates([{'name': "Acme Ibérica"}]), [[acme]])
+
     def test_translations_complete(self):
         "Every catalogue translates every string, keeping its placeholders"
         locale = os.path.join(os.path.dirname(__file__), '..', 'locale')
