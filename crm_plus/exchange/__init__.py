@@ -16,6 +16,9 @@ __all__ = ['Address', 'Contact', 'Email', 'Phone', 'ExchangeError',
 
 # Format codes: the vCard versions are written differently, and read alike.
 FORMATS = ('vcard3', 'vcard4', 'outlook', 'google')
+# Whether the number of a contact is a card or a line in each format.
+LOCATIONS = {
+    'vcard3': 'card', 'vcard4': 'card', 'outlook': 'line', 'google': 'line'}
 EXTENSIONS = {
     'vcard3': 'vcf', 'vcard4': 'vcf', 'outlook': 'csv', 'google': 'csv'}
 MIME_TYPES = {

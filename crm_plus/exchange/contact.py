@@ -61,6 +61,9 @@ class Contact:
     notes: str = ''
     birthday: Optional[datetime.date] = None
     uid: str = ''
+    # Where the contact is in its file: the card number of a vCard, the
+    # line of a CSV row; errors found later name it.
+    number: int = field(default=0, compare=False)
 
     @property
     def person_name(self):

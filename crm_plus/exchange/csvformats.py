@@ -121,9 +121,10 @@ def _birthday(value):
 
 def read_outlook(text):
     contacts = []
-    for _, row in _rows(text):
+    for line, row in _rows(text):
         get = row.get
         contact = Contact(
+            number=line,
             given_name=get("First Name", ''),
             middle_name=get("Middle Name", ''),
             family_name=get("Last Name", ''),
@@ -181,9 +182,10 @@ def read_google(text):
     contacts = []
     email_kinds = {'work', 'home', 'other'}
     phone_kinds = set(GOOGLE_PHONE_LABELS)
-    for _, row in _rows(text):
+    for line, row in _rows(text):
         get = row.get
         contact = Contact(
+            number=line,
             given_name=get("First Name", ''),
             middle_name=get("Middle Name", ''),
             family_name=get("Last Name", ''),

@@ -132,7 +132,9 @@ def read(text):
                 else str(exception)
             raise ExchangeError(
                 'vcard_bad_line', number, text=_excerpt(text))
-        contacts.append(_contact(card))
+        contact = _contact(card)
+        contact.number = number
+        contacts.append(contact)
     return contacts
 
 

@@ -190,7 +190,7 @@ class CSVReadTestCase(unittest.TestCase):
                 ])
         self.assertEqual(
             sorted((p.kind, p.number) for p in weiss.phones), [
-                ('fax', '+49 711 123450'),
+                ('fax', '+49 711 12345-99'),
                 ('home', '+49 711 987654'),
                 ('mobile', '+49 170 1234567'),
                 ('work', '+49 711 12345-0'),
