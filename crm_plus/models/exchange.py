@@ -77,6 +77,15 @@ def _valid_phone(number, country_codes):
     return False
 
 
+def _create(Model, values, size=1000):
+    """Create by lists of size: the host's checks of a record list cost more
+    than linearly with its length."""
+    records = []
+    for start in range(0, len(values), size):
+        records.extend(Model.create(values[start:start + size]))
+    return records
+
+
 def _name_key(name):
     "Organisations are the same when their name keys are"
     return normalize_name(name) or name.lower()
@@ -413,7 +422,7 @@ class Party(metaclass=PoolMeta):
         found = cls._find_organisations(set(names) - set(organisations))
         organisations.update(found)
         new_names = sorted(set(names) - set(organisations))
-        new_organisations = cls.create([{
+        new_organisations = _create(cls, [{
                     'name': names[n],
                     'party_kind': 'organisation',
                     } for n in new_names])
@@ -425,7 +434,7 @@ class Party(metaclass=PoolMeta):
         # Then the persons.
         new_persons = [
             i for i in order if contacts[i].is_person and not targets[i]]
-        created = cls.create([
+        created = _create(cls, [
                 cls._import_person_values(contacts[i], organisations)
                 for i in new_persons])
         for index, person in zip(new_persons, created):
@@ -509,8 +518,8 @@ class Party(metaclass=PoolMeta):
                         'type': type_,
                         'value': value,
                         })
-        Address.create(addresses)
-        Mechanism.create(mechanisms)
+        _create(Address, addresses)
+        _create(Mechanism, mechanisms)
         return cls.browse(parties)
 
     @classmethod
