@@ -11,7 +11,8 @@ vCard writer. The database is created afresh and crm_plus activated.
 Three timings, each in its own transaction:
 - the baseline: the host's plain party.party.create of the same partners
   with their contact mechanisms and addresses (organisations first, then
-  the persons linked to them), rolled back;
+  the persons linked to them), by lists of 250 as the import, rolled
+  back;
 - the import: reading the file, matching every contact and creating the
   partners, as the import wizard does, committed;
 - the import of the same file again: every contact matches and nothing is
@@ -101,7 +102,7 @@ def make_contacts(count, seed):
 
 
 def baseline(contacts):
-    "The host's plain create of the same partners, in lists of 1000"
+    "The host's plain create of the same partners, in lists of 250"
     from trytond.pool import Pool
     Party = Pool().get('party.party')
     organisations = sorted({c.organisation for c in contacts})
@@ -138,13 +139,13 @@ def baseline(contacts):
         if not c.is_person}
     to_create = [organisation_values.get(o) or {
             'name': o, 'party_kind': 'organisation'} for o in organisations]
-    for start in range(0, len(to_create), 1000):
-        for party in Party.create(to_create[start:start + 1000]):
+    for start in range(0, len(to_create), 250):
+        for party in Party.create(to_create[start:start + 250]):
             ids[party.name] = party.id
     persons = [values(c, ids[c.organisation]) for c in contacts
         if c.is_person]
-    for start in range(0, len(persons), 1000):
-        Party.create(persons[start:start + 1000])
+    for start in range(0, len(persons), 250):
+        Party.create(persons[start:start + 250])
 
 
 def run_import(data):

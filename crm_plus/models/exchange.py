@@ -77,9 +77,10 @@ def _valid_phone(number, country_codes):
     return False
 
 
-def _create(Model, values, size=1000):
-    """Create by lists of size: the host's checks of a record list cost more
-    than linearly with its length."""
+def _create(Model, values, size=250):
+    """Create by lists of size: the host checks the domain of a field that
+    depends on the record itself (the organisation of a contact) with one
+    clause per record, and SQLite refuses a query of a thousand clauses."""
     records = []
     for start in range(0, len(values), size):
         records.extend(Model.create(values[start:start + size]))
@@ -453,9 +454,15 @@ class Party(metaclass=PoolMeta):
                 if values:
                     updated[tuple(sorted(values.items()))].append(
                         targets[index])
-        to_write = []
+        # One write per list of 250 partners, whatever their values, for
+        # the same reason as the creation.
+        to_write, size = [], 0
         for values, ids in updated.items():
             to_write.extend((cls.browse(ids), dict(values)))
+            size += len(ids)
+            if size >= 250:
+                cls.write(*to_write)
+                to_write, size = [], 0
         if to_write:
             cls.write(*to_write)
 
