@@ -15,6 +15,7 @@ except ImportError:
 from sql import Cast, Values
 from sql.operators import Mod, Or
 
+from trytond import backend
 from trytond.model import Index, ModelView, fields
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -292,7 +293,7 @@ class Party(metaclass=PoolMeta):
         party_kinds = {}
         all_ids = {p for s in scores for p in s}
         if any(c.get('party_kind') for c in candidates) and all_ids:
-            for sub_ids in grouped_slice(all_ids):
+            for sub_ids in grouped_slice(all_ids, backend.MAX_QUERY_PARAMS):
                 for party in cls.browse(list(sub_ids)):
                     party_kinds[party.id] = party.party_kind
 
@@ -323,7 +324,7 @@ class Party(metaclass=PoolMeta):
         if not keys:
             return
         if database.has_similarity():
-            for sub_keys in grouped_slice(keys, 500):
+            for sub_keys in grouped_slice(keys, backend.MAX_QUERY_PARAMS):
                 values = Values([[k] for k in sub_keys])
                 candidate = values.select(
                     Cast(values.column1, 'VARCHAR').as_('key'))
@@ -337,7 +338,9 @@ class Party(metaclass=PoolMeta):
         else:
             # Without trigram similarity, fetch the names that begin with
             # the same word (an indexed range) and compare them here.
-            for sub_keys in grouped_slice(keys, 200):
+            # Two parameters per prefix.
+            for sub_keys in grouped_slice(
+                    keys, backend.MAX_QUERY_PARAMS // 2):
                 sub_keys = list(sub_keys)
                 prefixes = {k.split()[0] for k in sub_keys}
                 where = Or([
@@ -417,7 +420,8 @@ class _MatchKeyMixin:
         "Yield (key, party id) of the active records matching keys"
         cursor = Transaction().connection.cursor()
         table = cls.__table__()
-        for sub_keys in grouped_slice(sorted(keys)):
+        for sub_keys in grouped_slice(
+                sorted(keys), backend.MAX_QUERY_PARAMS - 10):
             where = table.match_key.in_(list(sub_keys)) & table.active
             if types is not None:
                 where &= table.type.in_(types)

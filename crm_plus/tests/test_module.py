@@ -292,6 +292,66 @@ class CrmPlusTestCase(
         self.assertEqual(
             Party.find_duplicates([{'name': "Acme Ibérica"}]), [[acme]])
 
+    @with_transaction()
+    def test_find_duplicates_queries(self):
+        "find_duplicates runs as many queries for 90 candidates as for 3"
+        pool = Pool()
+        Party = pool.get('party.party')
+        transaction = Transaction()
+
+        Party.create([{
+                    'name': "Company %d S.L." % i,
+                    'contact_mechanisms': [('create', [
+                                {'type': 'email',
+                                    'value': "info@c%d.example" % i},
+                                {'type': 'phone',
+                                    'value': "+34 91 123 %04d" % i},
+                                ])],
+                    } for i in range(90)])
+
+        def candidates(count):
+            return [{
+                    'name': "COMPANY %d SL" % i,
+                    'emails': ["INFO@c%d.example" % i],
+                    'phones': ["+3491123%04d" % i],
+                    'tax_identifier': "ESB%08d" % i,
+                    } for i in range(count)]
+
+        class Counting:
+            def __init__(self, wrapped, counter):
+                self._wrapped, self._counter = wrapped, counter
+
+            def __getattr__(self, name):
+                return getattr(self._wrapped, name)
+
+            def __iter__(self):
+                return iter(self._wrapped)
+
+            def cursor(self):
+                return Counting(self._wrapped.cursor(), self._counter)
+
+            def execute(self, *args):
+                self._counter.append(args[0])
+                return self._wrapped.execute(*args)
+
+        counts = []
+        connection = transaction.connection
+        # Within the database's limit of parameters per query
+        for count in [3, 90]:
+            queries = []
+            transaction.connection = Counting(connection, queries)
+            try:
+                result = Party.find_duplicates(candidates(count))
+            finally:
+                transaction.connection = connection
+            self.assertEqual(len(result), count)
+            self.assertTrue(all(
+                    r and r[0].name == "Company %d S.L." % i
+                    for i, r in enumerate(result)))
+            counts.append(len(queries))
+        self.assertEqual(counts[0], counts[1])
+        self.assertLessEqual(counts[1], 5)
+
     def test_translations_complete(self):
         "Every catalogue translates every string, keeping its placeholders"
         locale = os.path.join(os.path.dirname(__file__), '..', 'locale')
