@@ -441,16 +441,23 @@ class Party(metaclass=PoolMeta):
         for index, person in zip(new_persons, created):
             parties[index] = person.id
         updated = defaultdict(list)
+        fields = ['surname', 'job_title', 'department', 'organisation']
+        current = {}
+        for sub in grouped_slice(
+                [targets[i] for i in order if contacts[i].is_person
+                    and targets[i]], 1000):
+            current.update((r['id'], r) for r in cls.read(list(sub), fields))
         for index in order:
             contact = contacts[index]
             if contact.is_person and targets[index]:
                 parties[index] = targets[index]
                 values = cls._import_person_values(contact, organisations)
                 # The name stays as the user wrote it, and so do the
-                # private notes: a file does not overwrite them.
-                del values['name'], values['party_kind']
-                del values['private_notes']
-                values = {k: v for k, v in values.items() if v}
+                # private notes: a file does not overwrite them. Unchanged
+                # values are not written: a file imported again changes
+                # nothing.
+                values = {k: values[k] for k in fields
+                    if values[k] and values[k] != current[targets[index]][k]}
                 if values:
                     updated[tuple(sorted(values.items()))].append(
                         targets[index])
