@@ -347,7 +347,15 @@ class Party(metaclass=PoolMeta):
                     'party_kind': kind,
                     })
             keys.append((emails | phones, normalize_name(contact.name), kind))
-        found = cls.find_duplicates(candidates)
+        # E-mails and phones first: the similarity of names costs most and
+        # matters only for the contacts that none of them found.
+        found = cls.find_duplicates([
+                {k: v for k, v in c.items() if k != 'name'}
+                for c in candidates])
+        unmatched = [i for i, parties in enumerate(found) if not parties]
+        for i, parties in zip(unmatched, cls.find_duplicates(
+                    [candidates[i] for i in unmatched])):
+            found[i] = parties
 
         ids = {p.id for parties in found for p in parties}
         party_keys = defaultdict(set)
@@ -479,17 +487,30 @@ class Party(metaclass=PoolMeta):
         existing_mechanisms = defaultdict(set)
         company_codes = _phone_country_codes()
         # Only the partners that were there before have something to keep.
+        # Read in SQL: records of thousands of partners would cost more
+        # than the whole import.
+        cursor = Transaction().connection.cursor()
+        address_table = Address.__table__()
+        mechanism_table = Mechanism.__table__()
         for sub in grouped_slice({t for t in targets if t}
                 | set(found.values())):
             sub = list(sub)
-            for address in Address.search([('party', 'in', sub)]):
-                existing_addresses[address.party.id].add(
-                    cls._address_key(
-                        address.street_unstructured, address.city,
-                        address.postal_code))
-            for mechanism in Mechanism.search([('party', 'in', sub)]):
-                existing_mechanisms[mechanism.party.id].add(
-                    mechanism.match_key or (mechanism.value or '').lower())
+            cursor.execute(*address_table.select(
+                    address_table.party, address_table.street_unstructured,
+                    address_table.city, address_table.postal_code,
+                    where=address_table.party.in_(sub)
+                    & (address_table.active == True)))  # noqa: E712
+            for party_id, street, city, postal_code in cursor:
+                existing_addresses[party_id].add(
+                    cls._address_key(street, city, postal_code))
+            cursor.execute(*mechanism_table.select(
+                    mechanism_table.party, mechanism_table.match_key,
+                    mechanism_table.value,
+                    where=mechanism_table.party.in_(sub)
+                    & (mechanism_table.active == True)))  # noqa: E712
+            for party_id, match_key, value in cursor:
+                existing_mechanisms[party_id].add(
+                    match_key or (value or '').lower())
         addresses, mechanisms = [], []
         for contact, party_id in zip(contacts, parties):
             codes = cls._phone_codes(contact, countries, company_codes)
