@@ -47,6 +47,9 @@ def parse_arguments():
     parser.add_argument('--partners', type=int, default=100000)
     parser.add_argument('--candidates', type=int, default=1000)
     parser.add_argument('--seed', type=int, default=42)
+    parser.add_argument(
+        '--profile', action='store_true',
+        help="print where find_duplicates spends its time")
     options = parser.parse_args()
     if not options.configfile:
         parser.error("a trytond configuration file is required (-c)")
@@ -219,8 +222,17 @@ def main():
         ContactMechanism = pool.get('party.contact_mechanism')
 
         started = time.monotonic()
-        found = Party.find_duplicates(candidates)
+        if options.profile:
+            import cProfile
+            import pstats
+            profile = cProfile.Profile()
+            found = profile.runcall(Party.find_duplicates, candidates)
+        else:
+            found = Party.find_duplicates(candidates)
         duplicates_time = time.monotonic() - started
+        if options.profile:
+            pstats.Stats(profile, stream=sys.stderr).sort_stats(
+                'tottime').print_stats(15)
 
         started = time.monotonic()
         baseline = []

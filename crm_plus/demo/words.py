@@ -243,7 +243,7 @@ NAMES = {
             "Husova", "Masarykova", "Palackého", "Komenského", "Nádražní",
             "Školní", "Jiráskova", "Smetanova"],
         'phone': "+420 2## ### ###",
-        'mobile': "+420 60# ### ###",
+        'mobile': "+420 73# ### ###",
         },
     'DE': {
         'name': "{core} {kind} {legal}",
@@ -311,7 +311,7 @@ NAMES = {
             "High Street", "Station Road", "Church Lane", "Victoria Road",
             "King Street", "Park Road"],
         'phone': "+44 20 7### ####",
-        'mobile': "+44 7911 ######",
+        'mobile': "+44 7400 ######",
         },
     'US': {
         'name': "{core} {kind} {legal}",
@@ -445,8 +445,8 @@ NAMES = {
             ("札幌", ['060-0001']),
             ],
         'streets': ["丸の内", "梅田", "栄", "みなとみらい", "天神", "大通西"],
-        'phone': "+81 3-####-####",
-        'mobile': "+81 90-####-####",
+        'phone': "+81 3-5###-####",
+        'mobile': "+81 90-1###-####",
         },
     'CN': {
         'name': "{city}{core}{kind}有限公司",
@@ -480,7 +480,7 @@ NAMES = {
             (("成都", 'chengdu'), ['610000']),
             ],
         'streets': ["建国路", "南京东路", "深南大道", "天河路", "延安路", "人民南路"],
-        'phone': "+86 10 #### ####",
+        'phone': "+86 10 6### ####",
         'mobile': "+86 138 #### ####",
         },
     }

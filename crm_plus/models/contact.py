@@ -6,6 +6,7 @@ from trytond.model import Index, ModelView, fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
+from trytond.transaction import Transaction
 
 # The columns of an address that make the place; the party, name and
 # attention line stay those of each contact.
@@ -34,6 +35,9 @@ class Party(metaclass=PoolMeta):
         domain=[
             ('party_kind', '=', 'person'),
             ],
+        context={
+            'party_kind': 'person',
+            },
         states={
             'invisible': Eval('party_kind') != 'organisation',
             },
@@ -84,6 +88,25 @@ class Party(metaclass=PoolMeta):
                     'depends': ['party_kind', 'addresses'],
                     },
                 })
+
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/form/notebook/page[@id="contacts"]', 'states', {
+                    'invisible': Eval('party_kind') != 'organisation',
+                    }),
+            ('/form/notebook/page[@id="general"]/group[@id="contact_person"]',
+                'states', {
+                    'invisible': Eval('party_kind') != 'person',
+                    }),
+            ]
+
+    @classmethod
+    def default_party_kind(cls):
+        # Contacts added from their organisation are persons.
+        if Transaction().context.get('party_kind') == 'person':
+            return 'person'
+        return super().default_party_kind()
 
     @classmethod
     def validate_fields(cls, parties, field_names):

@@ -77,5 +77,13 @@ class Opportunity(metaclass=PoolMeta):
                 Index(t, (t.prospect_email, Index.Equality())),
                 })
 
+    @classmethod
+    def view_attributes(cls):
+        return super().view_attributes() + [
+            ('/form/notebook/page[@id="prospect"]', 'states', {
+                    'invisible': Eval('state') != 'lead',
+                    }),
+            ]
+
 
 del _prospect_states

@@ -13,6 +13,19 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 class Opportunity(metaclass=PoolMeta):
     __name__ = 'sale.opportunity'
 
+    prospect_duplicates = fields.Function(fields.Many2Many(
+            'party.party', None, None, "Existing Partners",
+            states={
+                'invisible': Eval('state') != 'lead',
+                },
+            help="Partners and persons that look like the prospect's "
+            "company or contact, found while the lead is captured.",
+            context={
+                'company': Eval('company', -1),
+                },
+            depends={'company'}),
+        'get_prospect_duplicates')
+
     @classmethod
     def __setup__(cls):
         super().__setup__()
@@ -27,6 +40,19 @@ class Opportunity(metaclass=PoolMeta):
     @ModelView.button_action('crm_plus.wizard_lead_convert')
     def convert_lead(cls, opportunities):
         pass
+
+    @classmethod
+    def get_prospect_duplicates(cls, opportunities, name):
+        pool = Pool()
+        Party = pool.get('party.party')
+        leads = [o for o in opportunities if o.state == 'lead']
+        candidates = [c for o in leads for c in o._lead_candidates()]
+        found = iter(Party.find_duplicates(candidates))
+        result = {o.id: [] for o in opportunities}
+        for lead in leads:
+            parties = next(found) + next(found)
+            result[lead.id] = list(dict.fromkeys(p.id for p in parties))
+        return result
 
     def _lead_candidates(self):
         "The descriptions of the prospect's company and contact to match"

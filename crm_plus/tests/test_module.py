@@ -13,7 +13,7 @@ from trytond.modules.company.tests import (
 from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.pool import Pool
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, inactive_records
 
 
 class CrmPlusTestCase(
@@ -223,6 +223,13 @@ class CrmPlusTestCase(
                     'organisation': acme.id, 'job_title': "Buyer",
                     'department': "Purchasing",
                     'private_notes': "Prefers calls in the morning.",
+                    'contact_mechanisms': [('create', [
+                                {'type': 'email',
+                                    'value': "eva.ruiz@acme.example"},
+                                ])],
+                    'identifiers': [('create', [
+                                {'code': "12345678Z"},
+                                ])],
                     }])
         Party.write([person], {'reports_to': boss.id, 'active': False})
         session_id, _, _ = Erase.create()
@@ -235,6 +242,20 @@ class CrmPlusTestCase(
         values, = Party.read([person.id], fields)
         self.assertEqual([values[f] for f in fields], [None] * len(fields))
         self.assertEqual(Party(boss.id).organisation, acme)
+        # Nor do the duplicate keys keep the name, e-mail or identifier.
+        self.assertIsNone(
+            Party.read([person.id], ['name_key'])[0]['name_key'])
+        with inactive_records():
+            self.assertEqual(
+                [m.match_key for m in Party(person.id).contact_mechanisms]
+                + [i.match_key for i in Party(person.id).identifiers],
+                [None, None])
+        self.assertEqual(
+            Party.find_duplicates([{
+                        'name': "Eva Ruiz",
+                        'emails': ["eva.ruiz@acme.example"],
+                        'tax_identifier': "12345678Z",
+                        }]), [[]])
 
     @with_transaction()
     def test_find_duplicates(self):
