@@ -9,6 +9,7 @@ import polib
 
 from trytond.model.exceptions import (
     AccessError, DomainValidationError, SQLConstraintError, ValidationError)
+from trytond.modules.crm_plus.exchange import Contact, Email
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, create_employee, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
@@ -754,6 +755,45 @@ class CrmPlusTestCase(
             self.assertEqual(
                 Activity.search([('contact.name', 'ilike', 'jana%')]),
                 [activity])
+
+    @with_transaction()
+    def test_import_contacts_organisation_and_again(self):
+        "Imported contacts share their organisation however it is written"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Mechanism = pool.get('party.contact_mechanism')
+
+        acme, = Party.create([{
+                    'name': "Acme Ibérica S.L.",
+                    'party_kind': 'organisation',
+                    }])
+        contacts = [
+            Contact(given_name="Ana", family_name="García",
+                organisation="ACME IBERICA SL", job_title="Buyer",
+                emails=[Email('ana@acme.example', 'work')]).fill_names(),
+            Contact(given_name="Luis", family_name="Pérez",
+                organisation="Acme Ibérica, S.L.").fill_names(),
+            ]
+        matches = Party.match_import_contacts(contacts)
+        self.assertEqual([same for same, _ in matches], [[], []])
+        ana, luis = Party.import_contacts('google', contacts, [None, None])
+        self.assertEqual((ana.organisation, luis.organisation), (acme, acme))
+        self.assertEqual((ana.surname, ana.job_title), ("García", "Buyer"))
+        self.assertEqual(
+            [m.value for m in ana.contact_mechanisms], ['ana@acme.example'])
+        parties, mechanisms = Party.search([], count=True), Mechanism.search(
+            [], count=True)
+
+        # Again: Ana by her e-mail, Luis by his name, nothing created.
+        contacts[0].job_title = "Head of Purchasing"
+        matches = Party.match_import_contacts(contacts)
+        self.assertEqual(
+            [same for same, _ in matches], [[ana.id], [luis.id]])
+        Party.import_contacts(
+            'google', contacts, [same[0] for same, _ in matches])
+        self.assertEqual(Party.search([], count=True), parties)
+        self.assertEqual(Mechanism.search([], count=True), mechanisms)
+        self.assertEqual(Party(ana.id).job_title, "Head of Purchasing")
 
     def test_translations_complete(self):
         "Every catalogue translates every string, keeping its placeholders"

@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+# This file is part of crm_plus.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Time the import of a large vCard file into a fresh database.
+
+The file (10,000 cards by default: persons of a fifth as many
+organisations, with an e-mail, two phones and an address each, and some
+cards of the organisations themselves) is built with the module's own
+vCard writer. The database is created afresh and crm_plus activated.
+
+Three timings, each in its own transaction:
+- the baseline: the host's plain party.party.create of the same partners
+  with their contact mechanisms and addresses (organisations first, then
+  the persons linked to them), by lists of 250 as the import, rolled
+  back;
+- the import: reading the file, matching every contact and creating the
+  partners, as the import wizard does, committed;
+- the import of the same file again: every contact matches and nothing is
+  created.
+"""
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from generate import create_database  # noqa: E402
+
+GIVEN = ["Ana", "Luis", "Eva", "Jiří", "Petra", "Hanako", "Carlos", "María",
+    "Jürgen", "Oldřich", "Lucía", "Tomáš", "Wang", "Sofía", "Pablo", "Jan"]
+FAMILY = ["García", "Novák", "Suzuki", "Fernández", "Weiß", "Dvořák",
+    "Svobodová", "Ruiz", "Pérez", "Horák", "Muñoz", "Black", "Ortiz"]
+SYLLABLES = ['ba', 'ko', 'ri', 'ta', 'men', 'sol', 'ver', 'dan', 'lu',
+    'mar', 'tek', 'no', 'vi', 'ra', 'zen', 'pol', 'kar', 'si', 'do']
+FORMS = ["S.L.", "GmbH", "s.r.o.", "S.A.", "Ltd"]
+CITIES = [("Madrid", "28001"), ("Barcelona", "08007"), ("Sevilla", "41001"),
+    ("Valencia", "46001"), ("Bilbao", "48001")]
+
+
+def parse_arguments():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        '-c', '--config', dest='configfile', metavar='FILE',
+        default=os.environ.get('TRYTOND_CONFIG'),
+        help="the trytond configuration file")
+    parser.add_argument(
+        '-d', '--database', dest='database', default='bench_import',
+        help="the database, dropped and created again "
+        "(default: %(default)s)")
+    parser.add_argument('--contacts', type=int, default=10000)
+    parser.add_argument('--seed', type=int, default=42)
+    parser.add_argument(
+        '--file', help="also write the vCard file there")
+    options = parser.parse_args()
+    if not options.configfile:
+        parser.error("a trytond configuration file is required (-c)")
+    return options
+
+
+def make_contacts(count, seed):
+    from trytond.modules.crm_plus.exchange import (
+        Address, Contact, Email, Phone)
+    rng = random.Random(seed)
+    organisations = []
+    for n in range(max(count // 5, 1)):
+        word = ''.join(rng.choice(SYLLABLES) for _ in range(3))
+        organisations.append("%s %d %s" % (
+                word.capitalize(), n, rng.choice(FORMS)))
+    contacts = []
+    for n in range(count):
+        city, postal_code = rng.choice(CITIES)
+        address = Address(
+            street="Calle %s %d" % (rng.choice(FAMILY), n % 200 + 1),
+            city=city, postal_code=postal_code, kind='work')
+        landline = '+34 91%d %03d %03d' % (
+            n // 1000000, n // 1000 % 1000, n % 1000)
+        mobile = '+34 6%02d %03d %03d' % (
+            n // 1000000 + 10, n // 1000 % 1000, n % 1000)
+        if n % 10 == 0:
+            # A card of the organisation itself.
+            name = organisations[n // 10 % len(organisations)]
+            contacts.append(Contact(
+                    full_name=name, organisation=name,
+                    emails=[Email('info%d@org.example' % n, 'work')],
+                    phones=[Phone(landline, 'work')],
+                    addresses=[address]))
+            continue
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        contacts.append(Contact(
+                given_name=given, family_name=family,
+                full_name="%s %s %d" % (given, family, n),
+                organisation=rng.choice(organisations),
+                job_title=rng.choice(["Buyer", "Manager", "Director"]),
+                department=rng.choice(["Purchasing", "Sales", "IT"]),
+                emails=[Email('contact%d@example.com' % n, 'work')],
+                phones=[Phone(landline, 'work'), Phone(mobile, 'mobile')],
+                addresses=[address]))
+    return contacts
+
+
+def baseline(contacts):
+    "The host's plain create of the same partners, in lists of 250"
+    from trytond.pool import Pool
+    Party = Pool().get('party.party')
+    organisations = sorted({c.organisation for c in contacts})
+
+    def values(contact, organisation=None):
+        mechanisms = [{'type': 'email', 'value': e.address}
+            for e in contact.emails]
+        mechanisms += [{
+                'type': 'mobile' if p.kind == 'mobile' else 'phone',
+                'value': p.number} for p in contact.phones]
+        result = {
+            'name': contact.name,
+            'contact_mechanisms': [('create', mechanisms)],
+            'addresses': [('create', [{
+                            'street_unstructured': a.street,
+                            'city': a.city,
+                            'postal_code': a.postal_code,
+                            } for a in contact.addresses])],
+            }
+        if contact.is_person:
+            result.update({
+                    'party_kind': 'person',
+                    'surname': contact.family_name,
+                    'organisation': organisation,
+                    'job_title': contact.job_title,
+                    'department': contact.department,
+                    })
+        else:
+            result['party_kind'] = 'organisation'
+        return result
+
+    ids = {}
+    organisation_values = {c.organisation: values(c) for c in contacts
+        if not c.is_person}
+    to_create = [organisation_values.get(o) or {
+            'name': o, 'party_kind': 'organisation'} for o in organisations]
+    for start in range(0, len(to_create), 250):
+        for party in Party.create(to_create[start:start + 250]):
+            ids[party.name] = party.id
+    persons = [values(c, ids[c.organisation]) for c in contacts
+        if c.is_person]
+    for start in range(0, len(persons), 250):
+        Party.create(persons[start:start + 250])
+
+
+def run_import(data):
+    "Read, match and import as the wizard does; return the parties"
+    from trytond.modules.crm_plus import exchange
+    from trytond.pool import Pool
+    Party = Pool().get('party.party')
+    format, contacts = exchange.read(data)
+    Party.check_import_contacts(format, contacts)
+    matches = Party.match_import_contacts(contacts)
+    targets = [same[0] if len(same) == 1 else None for same, _ in matches]
+    Party.import_contacts(format, contacts, targets)
+    return contacts, targets
+
+
+def main():
+    options = parse_arguments()
+    from trytond import config
+    config.update_etc(options.configfile)
+    from trytond.modules.crm_plus import exchange
+    from trytond.modules.crm_plus.demo.generator import PASSWORD
+
+    contacts = make_contacts(options.contacts, options.seed)
+    data = exchange.write(contacts, 'vcard3')
+    if options.file:
+        with open(options.file, 'wb') as file:
+            file.write(data)
+    print("File: %d cards, %.1f MB" % (len(contacts), len(data) / 1e6),
+        file=sys.stderr)
+
+    from trytond import backend
+    from trytond.transaction import Transaction
+    with Transaction().start(None, 0, close=True) as transaction:
+        exists = options.database in transaction.database.list()
+    create_database(options.database, drop=exists)
+    started = time.monotonic()
+    bindir = os.path.dirname(sys.executable)
+    with tempfile.NamedTemporaryFile('w', suffix='.pass') as password:
+        password.write(PASSWORD)
+        password.flush()
+        subprocess.run([
+                os.path.join(bindir, 'trytond-admin'),
+                '-c', options.configfile, '-d', options.database,
+                '--all', '--activate-dependencies', '-u', 'crm_plus',
+                '--email', 'admin@example.com'],
+            env=dict(os.environ, TRYTONPASSFILE=password.name), check=True)
+    print("Activated crm_plus in %.0f s" % (time.monotonic() - started),
+        file=sys.stderr)
+
+    from trytond.pool import Pool
+    Pool(options.database).init()
+    user = 1
+    with Transaction().start(options.database, user) as transaction:
+        begin = time.monotonic()
+        baseline(contacts)
+        baseline_time = time.monotonic() - begin
+        transaction.rollback()
+    with Transaction().start(options.database, user) as transaction:
+        begin = time.monotonic()
+        run_import(data)
+        import_time = time.monotonic() - begin
+        transaction.commit()
+    with Transaction().start(options.database, user) as transaction:
+        Party = Pool().get('party.party')
+        parties = Party.search([], count=True)
+        begin = time.monotonic()
+        _, targets = run_import(data)
+        again_time = time.monotonic() - begin
+        created = Party.search([], count=True) - parties
+        transaction.rollback()
+    backend.Database(options.database).close()
+
+    count = len(contacts)
+    print("| %s | %s | %.1f s (%.0f/s) | %.1f s (%.0f/s) | %.2f "
+        "| %.1f s (%.0f/s), %d matched, %d created |" % (
+            backend.name, f"{count:,}",
+            import_time, count / import_time,
+            baseline_time, count / baseline_time,
+            import_time / baseline_time,
+            again_time, count / again_time,
+            sum(1 for t in targets if t), created))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,98 @@
+# This file is part of crm_plus.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""The neutral contact record that every format reads into and writes from.
+
+It knows nothing of Tryton, so that the formats can be tested and used
+alone; the import wizard maps it onto parties.
+"""
+import datetime
+import re
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+# Kinds of e-mail addresses and addresses.
+EMAIL_KINDS = ('work', 'home', 'other')
+# Kinds of telephone numbers that every format can tell apart.
+PHONE_KINDS = ('work', 'home', 'mobile', 'fax', 'other')
+# Chinese, Japanese and Korean names put the family name first.
+FAMILY_FIRST = re.compile(
+    '[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]')
+
+
+@dataclass
+class Email:
+    address: str
+    kind: str = 'other'
+
+
+@dataclass
+class Phone:
+    number: str
+    kind: str = 'other'
+
+
+@dataclass
+class Address:
+    street: str = ''
+    city: str = ''
+    postal_code: str = ''
+    region: str = ''
+    country: str = ''
+    kind: str = 'work'
+
+    def __bool__(self):
+        return any((self.street, self.city, self.postal_code, self.region,
+                self.country))
+
+
+@dataclass
+class Contact:
+    given_name: str = ''
+    middle_name: str = ''
+    family_name: str = ''
+    full_name: str = ''
+    organisation: str = ''
+    job_title: str = ''
+    department: str = ''
+    emails: List[Email] = field(default_factory=list)
+    phones: List[Phone] = field(default_factory=list)
+    website: str = ''
+    addresses: List[Address] = field(default_factory=list)
+    notes: str = ''
+    birthday: Optional[datetime.date] = None
+    uid: str = ''
+    # Where the contact is in its file: the card number of a vCard, the
+    # line of a CSV row; errors found later name it.
+    number: int = field(default=0, compare=False)
+
+    @property
+    def person_name(self):
+        "The name of the person, empty when the record is an organisation"
+        if self.full_name:
+            return self.full_name
+        return ' '.join(
+            n for n in (self.given_name, self.middle_name, self.family_name)
+            if n)
+
+    @property
+    def is_person(self):
+        return bool(self.person_name) and (
+            self.person_name != self.organisation)
+
+    @property
+    def name(self):
+        return self.person_name or self.organisation
+
+    def fill_names(self):
+        """Complete the full name from the parts or the parts from the full
+        name, as the formats carry one or the other."""
+        if not self.full_name:
+            parts = [self.given_name, self.middle_name, self.family_name]
+            if FAMILY_FIRST.search(self.family_name):
+                parts.reverse()
+            self.full_name = ' '.join(n for n in parts if n)
+        elif not (self.given_name or self.family_name) and (
+                self.full_name != self.organisation):
+            given, _, family = self.full_name.rpartition(' ')
+            self.given_name, self.family_name = given, family
+        return self
