@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 
 import {
     Rpc, TIMEOUT, activeTab, assertValue, field, logIn, openCrmMenu,
-    openFormPage, page, pickRecord, save, screenshot, settled, stamp,
-    startBrowser, step, stopBrowser,
+    openFormPage, openRow, page, pickRecord, save, screenshot, search,
+    settled, stamp, startBrowser, step, stopBrowser,
 } from './support.mjs';
 
 const partnerName = `E2E Activity Partner ${stamp}`;
@@ -29,39 +29,6 @@ before(async () => {
 
 after(stopBrowser);
 
-// On a new database the configuration wizards may still open once the
-// menu shows: dismiss them until the client is quiet without one.
-async function logInQuietly() {
-    await logIn();
-    const wizardCancel = page.locator(
-        '.tab-wizard .modal-footer button[title="Cancel"]');
-    const deadline = Date.now() + TIMEOUT;
-    for (;;) {
-        await settled();
-        if (!await wizardCancel.first().isVisible()) {
-            break;
-        }
-        assert.ok(Date.now() < deadline, 'the configuration wizards stay');
-        await wizardCancel.first().click();
-    }
-}
-
-// Select the row of the list shown that has the text in a cell matching
-// it, and switch to the form of that record.
-async function openRow(cellText) {
-    await activeTab().locator('.treeview tbody tr td',
-        { hasText: cellText }).first().click();
-    await activeTab().locator('button#switch_').click();
-    await settled();
-}
-
-async function search(text) {
-    const box = activeTab().locator('.filter-box input.form-control').first();
-    await box.fill(`"${text}"`);
-    await box.press('Enter');
-    await settled();
-}
-
 async function planActivity() {
     await activeTab().locator('button', { hasText: 'Plan Activity' })
         .filter({ visible: true }).first().click();
@@ -74,7 +41,7 @@ test('an activity is planned from a partner and shows in the calendar', {
     timeout: 10 * TIMEOUT,
 }, async (t) => {
     await step(t, 'open the partner and its Activities tab', async () => {
-        await logInQuietly();
+        await logIn();
         await openCrmMenu('Partners');
         await search(partnerName);
         await openRow(partnerName);

@@ -184,6 +184,16 @@ export async function logIn() {
             await settled();
         }
     }
+    // The wizards may also open once the menu shows: dismiss them until the
+    // client is quiet without one.
+    for (;;) {
+        await settled();
+        if (!await wizardCancel.first().isVisible()) {
+            break;
+        }
+        assert.ok(Date.now() < deadline, 'the configuration wizards stay');
+        await wizardCancel.first().click();
+    }
 }
 
 // Open the list of a CRM menu entry, e.g. openCrmMenu('Partners').
@@ -196,8 +206,20 @@ export async function openCrmMenu(title) {
         await menu.locator('.column-char[title="CRM"]').click();
         await settled();
     }
-    await entry.click();
-    await page.locator('#tablist li.active', { hasText: title }).waitFor();
+    // A click that lands while the menu is still redrawn after loading its
+    // entries opens nothing: click again until the tab opens.
+    const tab = page.locator('#tablist li.active', { hasText: title });
+    const deadline = Date.now() + TIMEOUT;
+    for (;;) {
+        await entry.click();
+        try {
+            await tab.waitFor({ timeout: 5_000 });
+            break;
+        } catch (error) {
+            assert.ok(Date.now() < deadline, `the menu ${title} opens nothing`);
+            await settled();
+        }
+    }
     await activeTab().locator('.treeview').first().waitFor();
     await settled();
 }
@@ -209,18 +231,35 @@ export async function closeTab(title) {
         .waitFor({ state: 'detached' });
 }
 
-// Search the list shown for an exact text and open the record that has it.
-export async function openFromList(text) {
-    const search = activeTab().locator('.filter-box input.form-control')
-        .first();
-    await search.fill(`"${text}"`);
-    await search.press('Enter');
+// Search the list shown for an exact text.
+export async function search(text) {
+    const box = activeTab().locator('.filter-box input.form-control').first();
+    await box.fill(`"${text}"`);
+    await box.press('Enter');
     // The list is redrawn with the search's results.
     await settled();
+}
+
+// Select the row of the list shown that has a cell matching cellText (a
+// string or a regular expression) and switch to the form of that record.
+export async function openRow(cellText) {
     // On the text itself: other cells may hold links to other records.
-    const cell = activeTab().locator('.treeview tbody tr td',
-        { hasText: text });
-    await cell.first().dblclick();
+    await activeTab().locator('.treeview tbody tr td',
+        { hasText: cellText }).first().click();
+    await activeTab().locator('button#switch_').click();
+    await settled();
+}
+
+// Search the list shown for an exact text and open the record that has it.
+export async function openFromList(text) {
+    await search(text);
+    await openRow(text);
+}
+
+// Click a button of the form shown by its label.
+export async function clickButton(label) {
+    await activeTab().locator('button', { hasText: label })
+        .filter({ visible: true }).first().click();
     await settled();
 }
 

@@ -394,6 +394,8 @@ class CrmPlusTestCase(
             counts.append(len(queries))
         self.assertEqual(counts[0], counts[1])
         self.assertLessEqual(counts[1], 5)
+
+    @with_transaction()
     def test_activity_duration_and_end(self):
         "Duration follows start and end; an entered duration sets the end"
         pool = Pool()
