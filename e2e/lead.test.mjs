@@ -44,11 +44,12 @@ test('a lead is captured, converted and its call shows on the partner', {
         await openCrmMenu('Leads');
         await newRecord();
         await fillText('description', description);
-        await pickRecord('employee', employee.rec_name, employee.rec_name);
         await openFormPage('Prospect');
         await fillText('prospect_company', company);
         await fillText('prospect_contact', contact);
         await fillText('prospect_email', email);
+        await openFormPage('Lead/Opportunity');
+        await pickRecord('employee', employee.rec_name, employee.rec_name);
         await screenshot('lead-01-prospect.png');
         await save();
     });

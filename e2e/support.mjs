@@ -256,9 +256,11 @@ export async function openFromList(text) {
     await openRow(text);
 }
 
-// Click a button of the form shown by its label.
+// Click a button of the form shown by its whole label ("Convert" is not
+// "Convert to Opportunity").
 export async function clickButton(label) {
-    await activeTab().locator('button', { hasText: label })
+    await activeTab().locator('button',
+        { hasText: new RegExp(`^\\s*${label}\\s*$`, 'i') })
         .filter({ visible: true }).first().click();
     await settled();
 }

@@ -30,7 +30,10 @@ def main():
     start = time.monotonic()
     result = unittest.TextTestRunner(
         verbosity=2 if args.verbose else 1).run(suite)
-    failed = len(result.failures) + len(result.errors) + len(
+    # A test whose subtests fail is reported once per subtest: count tests.
+    failed = len({
+            getattr(test, 'test_case', test).id()
+            for test, _ in result.failures + result.errors}) + len(
         result.unexpectedSuccesses)
     passed = result.testsRun - failed - len(result.skipped)
     print(f"Took {time.monotonic() - start:.0f}s")

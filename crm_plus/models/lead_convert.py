@@ -183,6 +183,10 @@ class LeadConvert(Wizard):
 
         lead.party = party
         lead.on_change_party()
+        if not lead.employee and lead.default_employee() is not None:
+            # The host requires an employee past the lead state: the user
+            # who converts the lead takes charge of it unless one was set.
+            lead.employee = lead.default_employee()
         if contact:
             lead.contact = self._contact_mechanism(contact)
         lead.save()
