@@ -259,7 +259,7 @@ class Activity(Workflow, ModelSQL, ModelView):
             self.party = self.opportunity.party
 
     @fields.depends(
-        'contact', 'party', '_parent_party.id',
+        'contact', 'party', '_parent_party.id', '_parent_contact.id',
         methods=['_party_of_contact'])
     def on_change_contact(self):
         if self.contact and not self.party:
@@ -628,6 +628,15 @@ class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
     activities = fields.One2Many('crm.activity', 'party', "Activities")
+    # The activities with a contact person belong to the history of their
+    # organisation; the person's own form lists them through this side.
+    # Those of a person without organisation are already their own.
+    contact_activities = fields.One2Many(
+        'crm.activity', 'contact', "Activities as Contact Person",
+        filter=[('party.party_kind', '=', 'organisation')],
+        states={
+            'invisible': Eval('party_kind') != 'person',
+            })
 
     @classmethod
     @ModelView.button_action('crm_plus.act_activity_plan_party')
@@ -648,6 +657,7 @@ class Party(metaclass=PoolMeta):
         default = default.copy() if default is not None else {}
         # The activities happened with the original, not with the copy.
         default.setdefault('activities')
+        default.setdefault('contact_activities')
         return super().copy(parties, default=default)
 
 

@@ -160,6 +160,7 @@ class CrmPlusTestCase(
             arch = Party.fields_view_get(view_type='form')['arch']
             self.assertNotIn('sic_code', arch)
             self.assertNotIn('name="activities"', arch)
+            self.assertNotIn('name="contact_activities"', arch)
             with self.assertRaises(AccessError):
                 pool.get('crm.activity').search([])
 
