@@ -221,6 +221,8 @@ class Generator:
             self.step("Running %d opportunities through the sales workflow"
                 % len(self.workflow))
             self.run_workflow()
+            self.step("Creating the activities")
+            self.create_activities()
 
     # Company and accounting
 
@@ -413,6 +415,16 @@ class Generator:
                 for code, name, _ in words.COMPANY_TYPES])
         self.company_type_weights = list(accumulate(
                 w for _, _, w in words.COMPANY_TYPES))
+        LeadSource = pool.get('crm.lead_source')
+        self.lead_sources = LeadSource.create([
+                {'code': code, 'name': name}
+                for code, name, *_ in words.LEAD_SOURCES])
+        self.lead_source_weights = list(accumulate(
+                w for *_, w in words.LEAD_SOURCES))
+        # A prospect without partner is not yet a customer of the company.
+        self.prospect_source_weights = list(accumulate(
+                0 if t == 'existing_customer' else w
+                for _, _, t, w in words.LEAD_SOURCES))
 
     def person_name(self, country):
         "Return the name, surname and e-mail local part of a person"
@@ -605,7 +617,13 @@ class Generator:
                     })
             self.logins.append((login, [g.name for g in Group.browse(
                             groups)]))
-        User.create(vlist)
+        users = User.create(vlist)
+        # Who completes the activities of an employee: their user, else
+        # the administrator.
+        admin, = User.search([('login', '=', 'admin')])
+        self.admin_user = admin.id
+        self.user_of_employee = {
+            a[1].id: u.id for a, u in zip(accounts, users)}
 
     def create_products(self):
         pool = Pool()
@@ -729,6 +747,7 @@ class Generator:
             contacts.append(('email', '%s@mail.example' % local))
             contacts.append(('mobile', self.phone(names['mobile'])))
             company_type = None
+            domain = None
         else:
             kind = rng.choice(names['kinds'])
             core = rng.choice(names['cores'])
@@ -818,7 +837,9 @@ class Generator:
             'city': _text(city),
             'country': self.countries[country].id,
             }
-        return values, address, contacts, (team_code, manager)
+        domain = domain if values['party_kind'] == 'organisation' else None
+        return values, address, contacts, (team_code, manager), (
+            country, domain)
 
     def phone(self, pattern):
         rng = self.rng
@@ -855,11 +876,88 @@ class Generator:
                         'value': value,
                         } for party, c in zip(parties, composed)
                     for type_, value in c[2]])
-            for party, address, (values, _, _, (team_code, manager)) in zip(
-                    parties, addresses, composed):
+            for party, address, (values, _, _, (team_code, manager), _) in (
+                    zip(parties, addresses, composed)):
                 self.partners.append((
                         party.id, values['territory'], values.get('team'),
                         address.id, team_code, manager))
+            self.create_contact_persons(parties, [c[4] for c in composed])
+
+    def compose_contact_persons(self, country, domain):
+        "Return the values and contact mechanisms of an organisation's people"
+        rng = self.rng
+        names = words.NAMES[country]
+        count = rng.choice([1, 1, 2, 2, 2, 3, 3])
+        # Mostly the boss comes first and the others report to them; in
+        # larger firms the buyer is found without knowing the boss.
+        boss = rng.random() < (0.5 if count == 1 else 0.75)
+        titles = rng.sample(words.STAFF_TITLES, count)
+        if boss:
+            titles[0] = rng.choice(words.BOSS_TITLES)
+        people = []
+        for title, department in titles:
+            name, surname, local = self.person_name(country)
+            values = {
+                'name': name,
+                'surname': surname,
+                'party_kind': 'person',
+                'revenue_currency': None,
+                'job_title': title,
+                'department': department,
+                }
+            mechanisms = [('email', '%s@%s' % (local, domain))]
+            if rng.random() < 0.6:
+                mechanisms.append(('mobile', self.phone(names['mobile'])))
+            else:
+                mechanisms.append(('phone', self.phone(names['phone'])))
+            people.append((values, mechanisms))
+        return people, boss
+
+    def create_contact_persons(self, parties, places):
+        "Give each organisation of the list 1 to 3 contact persons"
+        pool = Pool()
+        Party = pool.get('party.party')
+        ContactMechanism = pool.get('party.contact_mechanism')
+        sequence = Party._code_sequence()
+        if not hasattr(self, 'partner_contacts'):
+            self.partner_contacts = {}
+        # The bosses are created first, so that the others can report to
+        # them in the same list.
+        heads, others = [], []
+        for party, (country, domain) in zip(parties, places):
+            if domain is None:
+                continue
+            people, boss = self.compose_contact_persons(country, domain)
+            for index, (values, mechanisms) in enumerate(people):
+                values['organisation'] = party.id
+                if index == 0:
+                    heads.append((party, values, mechanisms, boss))
+                else:
+                    others.append((party, values, mechanisms))
+        boss_of = {}
+        for group in [heads, others]:
+            vlist = [g[1] for g in group]
+            if not vlist:
+                continue
+            if sequence:
+                for values, code in zip(
+                        vlist, sequence.get_many(len(vlist))):
+                    values['code'] = code
+            for party, values, *_ in group:
+                if party.id in boss_of:
+                    values['reports_to'] = boss_of[party.id]
+            persons = Party.create(vlist)
+            ContactMechanism.create([{
+                        'party': person.id,
+                        'type': type_,
+                        'value': value,
+                        } for person, g in zip(persons, group)
+                    for type_, value in g[2]])
+            for person, (party, *rest) in zip(persons, group):
+                self.partner_contacts.setdefault(party.id, []).append(
+                    person.id)
+                if group is heads and rest[-1]:
+                    boss_of[party.id] = person.id
 
     # Opportunities and sales
 
@@ -895,8 +993,11 @@ class Generator:
         year_days = (self.year_end - self.year_start).days
         workflow_slots = 0
         self.workflow = []
+        # Per opportunity: id, partner index, employee id, start, end,
+        # state, description
+        self.opportunities = []
         for offset in range(0, self.scale, BATCH):
-            vlist, lines, plans = [], [], []
+            vlist, lines, plans, infos = [], [], [], []
             states = self.opportunity_states[offset:offset + BATCH]
             numbers = sequence.get_many(len(states))
             for index, (state, number) in enumerate(
@@ -986,6 +1087,24 @@ class Generator:
                     }
                 if state == 'lost':
                     values['lost_reason'] = rng.choice(words.LOST_REASONS)
+                if rng.random() < 0.85:
+                    source = rng.choices(
+                        range(len(self.lead_sources)),
+                        cum_weights=(
+                            self.lead_source_weights if party
+                            else self.prospect_source_weights))[0]
+                    values['lead_source'] = self.lead_sources[source].id
+                    # The source tells the type, but partners of an
+                    # earlier sale come back as existing customers.
+                    lead_type = words.LEAD_SOURCES[source][2]
+                    if party and rng.random() < 0.25:
+                        lead_type = 'existing_customer'
+                    values['lead_type'] = lead_type
+                elif rng.random() < 0.5:
+                    values['lead_type'] = rng.choice(
+                        ['inbound', 'outbound'])
+                if party is None:
+                    values.update(self.compose_prospect())
                 if sale:
                     values['converted_by'] = employee.id
                     plan = {
@@ -1015,8 +1134,13 @@ class Generator:
                     plans.append(None)
                 vlist.append(values)
                 lines.append(opportunity_lines)
+                infos.append((
+                        party_index, values['employee'], start, end, state,
+                        values['description']))
 
             opportunities = Opportunity.create(vlist)
+            self.opportunities.extend(
+                (o.id, *i) for o, i in zip(opportunities, infos))
             Line.create([{
                         'opportunity': opportunity.id,
                         'sequence': sequence_,
@@ -1038,6 +1162,53 @@ class Generator:
                 else:
                     direct.append(plan)
             self.create_sales(direct)
+
+    def compose_prospect(self):
+        "Return the prospect data of a lead that has no partner yet"
+        rng = self.rng
+        country = rng.choices(
+            list(words.COUNTRIES), cum_weights=self.country_weights)[0]
+        names = words.NAMES[country]
+        city, postal_codes = rng.choice(names['cities'])
+        kind = rng.choice(names['kinds'])
+        core = rng.choice(names['cores'])
+        legal = rng.choice(names.get('legal', ['']))
+        company = names['name'].format(
+            kind=_text(kind), core=_text(core), legal=legal,
+            city=_text(city))
+        domain = '%s-%s.example' % (_slug(core), _slug(kind))
+        contact, _, local = self.person_name(country)
+        title, _ = rng.choice(
+            words.BOSS_TITLES if rng.random() < 0.3
+            else words.STAFF_TITLES)
+        if country == 'JP':
+            number = '%d-%d-%d' % (
+                rng.randint(1, 9), rng.randint(1, 30), rng.randint(1, 20))
+        else:
+            number = str(rng.randint(1, 250))
+        street = rng.choice(names['streets'])
+        values = {
+            'prospect_company': ' '.join(company.split()),
+            'prospect_contact': contact,
+            'prospect_job_title': title,
+            'prospect_email': '%s@%s' % (local, domain),
+            'prospect_phone': self.phone(
+                names['mobile'] if rng.random() < 0.4 else names['phone']),
+            'prospect_website': (
+                'https://www.%s' % domain if rng.random() < 0.8 else None),
+            'prospect_city': _text(city),
+            'prospect_country': self.countries[country].id,
+            }
+        # A name from a badge or a web form often comes without address.
+        if rng.random() < 0.7:
+            values.update({
+                    'prospect_street': (
+                        '%s %s' % (number, street) if country in {'GB', 'US'}
+                        else '%s%s号' % (street, number) if country == 'CN'
+                        else '%s %s' % (street, number)),
+                    'prospect_postal_code': rng.choice(postal_codes),
+                    })
+        return values
 
     def create_sales(self, plans):
         "Create the sales of converted opportunities in their final state"
@@ -1161,6 +1332,155 @@ class Generator:
         if to_write:
             Opportunity.write(*to_write)
 
+    # Activities
+
+    def compose_activity(self, type_code, day, opportunity=None, party=None,
+            contact=None, employee=None, topic=None):
+        "Return the values of an activity of the type on the day"
+        rng = self.rng
+        subject = rng.choice(words.ACTIVITY_SUBJECTS[type_code])
+        topic = (topic or "the project").lower()
+        start = dt.datetime.combine(day, dt.time(
+                rng.randint(7, 16), rng.choice([0, 15, 30, 45])))
+        values = {
+            'company': self.company.id,
+            'type': self.activity_types[type_code],
+            'subject': subject.format(topic=topic),
+            'start': start,
+            'opportunity': opportunity,
+            'party': party,
+            'contact': contact,
+            'employee': employee,
+            }
+        if type_code == 'call':
+            values['end'] = start + dt.timedelta(
+                minutes=rng.choice([5, 10, 15, 20, 30]))
+        elif type_code == 'meeting':
+            values['end'] = start + dt.timedelta(
+                minutes=rng.choice([30, 60, 60, 90, 120]))
+        return values
+
+    def finish_activity(self, values):
+        "Set the state of an activity from its date, as its user would"
+        rng = self.rng
+        now = self.now
+        task = values['type'] == self.activity_types['task']
+        when = values.get('end') or values['start']
+        if task:
+            past = values['due_date'] < now.date()
+        else:
+            past = when < now
+        if not past:
+            values['state'] = 'planned'
+            # Reminders come before the activity, never already due.
+            if rng.random() < 0.4:
+                reminder = values['start'] - rng.choice([
+                        dt.timedelta(minutes=30), dt.timedelta(hours=2),
+                        dt.timedelta(days=1)])
+                if reminder > now:
+                    values['reminder'] = reminder
+            return values
+        draw = rng.random()
+        if draw < 0.06 and values['opportunity'] in self.open_opportunities:
+            # Forgotten: still planned after its date. The overdue flag
+            # is set as the cron would; its alarm is left to the cron,
+            # which sends it on its first run.
+            values['state'] = 'planned'
+            values['overdue'] = True
+        elif draw < 0.1:
+            values['state'] = 'cancelled'
+        else:
+            # As the Complete button: when it was done and by whom
+            values['state'] = 'done'
+            completed = when + dt.timedelta(minutes=rng.randint(0, 90))
+            if task:
+                completed = min(completed, dt.datetime.combine(
+                        values['due_date'], dt.time(17)))
+            values['completed_at'] = min(completed, now)
+            values['completed_by'] = self.user_of_employee.get(
+                values['employee'], self.admin_user)
+        return values
+
+    def create_activities(self):
+        "Activities of the opportunities and of the partners"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Activity = pool.get('crm.activity')
+        rng = self.rng
+        self.now = dt.datetime.now().replace(second=0, microsecond=0)
+        today = self.now.date()
+        self.activity_types = {
+            code: ModelData.get_id('crm_plus', 'activity_type_%s' % code)
+            for code in words.ACTIVITY_SUBJECTS}
+        types = [c for c, _ in words.ACTIVITY_TYPES]
+        type_weights = list(accumulate(w for _, w in words.ACTIVITY_TYPES))
+        contacts = getattr(self, 'partner_contacts', {})
+        all_sellers = [e.id for t in self.sellers.values() for e in t]
+        year_days = (self.year_end - self.year_start).days
+        self.open_opportunities = {
+            o[0] for o in self.opportunities
+            if o[5] in {'lead', 'opportunity'}}
+
+        def compose():
+            for (opportunity, party_index, employee, start, end, state,
+                    topic) in self.opportunities:
+                if party_index is not None:
+                    party, *_, manager = self.partners[party_index]
+                    people = contacts.get(party, [])
+                else:
+                    party, manager, people = None, None, []
+                if employee is None:
+                    employee = (
+                        manager.id if manager else rng.choice(all_sellers))
+                # Closed opportunities only have their history.
+                if state in {'lead', 'opportunity'}:
+                    last = end
+                else:
+                    last = min(end, today)
+                days = (last - start).days
+                if days < 0:
+                    continue
+                for _ in range(rng.choice([1, 1, 2, 2, 2, 3])):
+                    day = start + dt.timedelta(days=rng.randint(0, days))
+                    yield self.compose_activity(
+                        rng.choices(types, cum_weights=type_weights)[0],
+                        day, opportunity=opportunity, party=party,
+                        contact=rng.choice(people) if people else None,
+                        employee=employee, topic=topic)
+                # The next step of an open opportunity, due in the weeks
+                # around today: some are already late.
+                if state in {'lead', 'opportunity'} and rng.random() < 0.6:
+                    due = today + dt.timedelta(days=rng.randint(-10, 30))
+                    values = self.compose_activity(
+                        'task', min(due, today), opportunity=opportunity,
+                        party=party, employee=employee, topic=topic)
+                    values['start'] -= dt.timedelta(
+                        days=rng.randint(1, 14))
+                    values['due_date'] = due
+                    yield values
+            # Keeping in touch with partners outside any opportunity
+            for party, *_, manager in self.partners:
+                if rng.random() >= 0.4:
+                    continue
+                people = contacts.get(party, [])
+                day = self.year_start + dt.timedelta(
+                    days=rng.randint(0, year_days))
+                yield self.compose_activity(
+                    rng.choice(['call', 'email', 'meeting', 'note']), day,
+                    party=party,
+                    contact=rng.choice(people) if people else None,
+                    employee=manager.id if manager else rng.choice(
+                        all_sellers))
+
+        vlist = []
+        for values in compose():
+            vlist.append(self.finish_activity(values))
+            if len(vlist) == BATCH:
+                Activity.create(vlist)
+                vlist = []
+        if vlist:
+            Activity.create(vlist)
+
     # Summary
 
     def summary(self):
@@ -1170,6 +1490,8 @@ class Generator:
         Sale = pool.get('sale.sale')
         Invoice = pool.get('account.invoice')
         Shipment = pool.get('stock.shipment.out')
+        LeadSource = pool.get('crm.lead_source')
+        Activity = pool.get('crm.activity')
         counts = {}
 
         def count(label, Model, domain=None):
@@ -1183,6 +1505,13 @@ class Generator:
                 ('party_kind', '=', 'person'),
                 ('territory', '!=', None),
                 ])
+        count("contact persons", Party, [
+                ('party_kind', '=', 'person'),
+                ('organisation', '!=', None),
+                ])
+        count("contact persons reporting", Party, [
+                ('reports_to', '!=', None),
+                ])
         counts["employees"] = len(self.employees)
         counts["territories"] = len(self.territories)
         counts["teams"] = len(self.teams)
@@ -1195,4 +1524,15 @@ class Generator:
             count("sales %s" % state, Sale, [('state', '=', state)])
         count("invoices", Invoice)
         count("shipments", Shipment)
+        count("lead sources", LeadSource)
+        count("opportunities with a lead source", Opportunity,
+            [('lead_source', '!=', None)])
+        count("leads with prospect data", Opportunity,
+            [('prospect_company', '!=', None)])
+        for state in ['planned', 'done', 'cancelled']:
+            count("activities %s" % state, Activity, [('state', '=', state)])
+        count("activities overdue", Activity, [('overdue', '=', True)])
+        count("activities with reminder", Activity,
+            [('reminder', '!=', None)])
+        count("tasks", Activity, [('type.task', '=', True)])
         return counts

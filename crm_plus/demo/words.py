@@ -484,3 +484,84 @@ NAMES = {
         'mobile': "+86 138 #### ####",
         },
     }
+
+# Where leads come from: code, name, lead type it usually brings, weight
+LEAD_SOURCES = [
+    ('WEB', "Web form", 'inbound', 22),
+    ('FAIR', "Trade fair", 'inbound', 16),
+    ('REF', "Referral", 'referral', 12),
+    ('COLD', "Cold call", 'outbound', 14),
+    ('PARTNER', "Partner", 'partner', 10),
+    ('ADS', "Advertising", 'inbound', 8),
+    ('MAIL', "E-mail campaign", 'outbound', 8),
+    ('WEBINAR', "Webinar", 'inbound', 5),
+    ('ACCOUNT', "Account management", 'existing_customer', 5),
+    ]
+
+# The contact persons of organisations: (job title, department). The
+# first list holds those the others report to; a small firm has only its
+# boss and perhaps a buyer.
+BOSS_TITLES = [
+    ("Managing Director", "Management"),
+    ("Chief Executive Officer", "Management"),
+    ("Plant Manager", "Production"),
+    ("Head of Operations", "Operations"),
+    ("Chief Technical Officer", "Engineering"),
+    ("Owner", "Management"),
+    ]
+STAFF_TITLES = [
+    ("Purchasing Manager", "Purchasing"),
+    ("Buyer", "Purchasing"),
+    ("Maintenance Manager", "Maintenance"),
+    ("Production Engineer", "Production"),
+    ("Project Manager", "Engineering"),
+    ("Quality Manager", "Quality"),
+    ("Finance Controller", "Finance"),
+    ("Logistics Coordinator", "Logistics"),
+    ("Facility Manager", "Facilities"),
+    ("Head of IT", "IT"),
+    ]
+
+# Subjects of activities by type code; a subject may name the
+# opportunity's description with {topic}.
+ACTIVITY_SUBJECTS = {
+    'call': [
+        "Introductory call", "Follow-up call on {topic}",
+        "Call about requirements", "Clarify technical questions",
+        "Call about delivery dates", "Check budget approval"],
+    'meeting': [
+        "Kick-off meeting: {topic}", "Site visit", "Product demonstration",
+        "Negotiation meeting", "Technical workshop",
+        "Quarterly account review"],
+    'email': [
+        "Send brochure and references", "Send technical data sheets",
+        "Answer questions on {topic}", "Confirm meeting date",
+        "Send revised quotation"],
+    'letter': [
+        "Send contract documents", "Welcome letter",
+        "Invitation to the open house"],
+    'fax': ["Signed order confirmation"],
+    'inquiry': [
+        "Request for quotation: {topic}", "Inquiry from the website",
+        "Inquiry about spare parts"],
+    'offer': [
+        "Offer for {topic}", "Revised offer", "Offer for maintenance"],
+    'contract': [
+        "Contract negotiation", "Framework contract signed",
+        "Service contract renewal"],
+    'note': [
+        "Notes from the trade fair", "Decision makers identified",
+        "Competitor also quoting", "Budget approved for next quarter"],
+    'task': [
+        "Prepare quotation for {topic}", "Check stock and delivery time",
+        "Prepare demonstration", "Update the decision map",
+        "Ask engineering for a layout", "Book the site visit",
+        "Prepare the tender documents"],
+    }
+# The types of activities with a partner and their weight; tasks are
+# drawn apart for open opportunities.
+ACTIVITY_TYPES = [
+    ('call', 30), ('meeting', 16), ('email', 24), ('letter', 3),
+    ('fax', 1), ('inquiry', 6), ('offer', 8), ('contract', 2),
+    ('note', 10),
+    ]
