@@ -256,7 +256,7 @@ class ContactImport(Wizard):
             job.save()
             Job.queue([job])
         action['res_id'] = [job.id]
-        action['views'] = [v for v in action['views'] if v[1] == 'form']
+        action['views'].reverse()
         return action, {}
 
 

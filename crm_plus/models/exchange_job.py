@@ -13,9 +13,8 @@ from trytond import backend
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
-from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, TransactionError
 
 from .. import exchange
 from .exchange import FORMATS, raise_exchange_error
@@ -31,8 +30,9 @@ JOB_STATES = [
 class ContactImportJob(ModelSQL, ModelView):
     "Contact Import"
     __name__ = 'crm.contact.import.job'
-    company = fields.Many2One(
-        'company.company', "Company", required=True, readonly=True)
+    # Partners are shared by the companies: a database without a company
+    # imports contacts all the same.
+    company = fields.Many2One('company.company', "Company", readonly=True)
     # Kept in the database rather than in the filestore: the job is short
     # lived and a worker on another machine reads it as well.
     file = fields.Binary("File", required=True, readonly=True,
@@ -107,9 +107,9 @@ class ContactImportJob(ModelSQL, ModelView):
     @classmethod
     def run_import(cls, jobs):
         for job in jobs:
-            # A task run again (retried, or queued twice) does not import
-            # the file a second time.
-            if job.state == 'queued':
+            # A job imported already is not imported again; a running one
+            # is, as the host retries a task after a database conflict.
+            if job.state in {'queued', 'running'}:
                 job._run_import()
 
     def _run_import(self):
@@ -130,17 +130,21 @@ class ContactImportJob(ModelSQL, ModelView):
             Party.import_contacts(
                 format, contacts, targets, progress=self._progress_callback(
                     len(contacts)))
-        except (UserError, ValidationError) as error:
+        except UserError as error:
             # All or nothing: the partners imported so far are undone, and
             # only the failure is kept.
             transaction.rollback()
-            job = self.__class__(self.id)
-            job.state = 'failed'
-            job.error = error.message
-            job.finished = datetime.datetime.now()
-            job.save()
-            job._notify()
+            self._fail(error.message)
             return
+        except (backend.DatabaseOperationalError, TransactionError):
+            # The host runs the task again.
+            raise
+        except Exception:
+            # A fault of the program, not of the file: the user is told,
+            # and the worker logs it.
+            transaction.rollback()
+            self._fail(gettext('crm_plus.msg_contact_import_job_crashed'))
+            raise
         self.state = 'done'
         self.total = self.processed = len(contacts)
         self.updated = len([t for t in targets if t])
@@ -148,6 +152,16 @@ class ContactImportJob(ModelSQL, ModelView):
         self.finished = datetime.datetime.now()
         self.save()
         self._notify()
+
+    def _fail(self, message):
+        "Set the job failed and notify its user, in a committed transaction"
+        with Transaction().new_transaction():
+            job = self.__class__(self.id)
+            job.state = 'failed'
+            job.error = message
+            job.finished = datetime.datetime.now()
+            job.save()
+            job._notify()
 
     @classmethod
     def _can_commit_progress(cls):
