@@ -232,7 +232,10 @@ class ContactImport(Wizard):
         # decides, and the same file gives the same contacts.
         format, contacts = self.read_file()
         targets = self.get_targets(format, contacts)
-        if len(contacts) > self.get_queue_threshold():
+        # Jobs belong to a company: without one (a database whose company
+        # is not set up yet) the import runs here, as for small files.
+        if (len(contacts) > self.get_queue_threshold()
+                and Transaction().context.get('company')):
             return 'queued'
         Party.import_contacts(format, contacts, targets)
         return 'end'

@@ -30,9 +30,8 @@ JOB_STATES = [
 class ContactImportJob(ModelSQL, ModelView):
     "Contact Import"
     __name__ = 'crm.contact.import.job'
-    # Partners are shared by the companies: a database without a company
-    # imports contacts all the same.
-    company = fields.Many2One('company.company', "Company", readonly=True)
+    company = fields.Many2One(
+        'company.company', "Company", required=True, readonly=True)
     # Kept in the database rather than in the filestore: the job is short
     # lived and a worker on another machine reads it as well.
     file = fields.Binary("File", required=True, readonly=True,
