@@ -115,6 +115,7 @@ class ContactImportJob(ModelSQL, ModelView):
         pool = Pool()
         Party = pool.get('party.party')
         transaction = Transaction()
+        self._read_committed()
         self._commit_progress(
             state='running', processed=0,
             started=datetime.datetime.now())
@@ -151,6 +152,21 @@ class ContactImportJob(ModelSQL, ModelView):
         self.finished = datetime.datetime.now()
         self.save()
         self._notify()
+
+    @classmethod
+    def _read_committed(cls):
+        """Run the rest of the task in READ COMMITTED on PostgreSQL
+
+        The host's transactions are REPEATABLE READ: the task's transaction
+        could not write the job's end once the progress transactions have
+        updated it since the task began. The task has only read its job
+        and its task so far: that transaction ends here, and the import's
+        begins at the isolation level that lets it write the job."""
+        if backend.name == 'postgresql':
+            transaction = Transaction()
+            transaction.commit()
+            transaction.connection.cursor().execute(
+                'SET TRANSACTION ISOLATION LEVEL READ COMMITTED')
 
     def _fail(self, message):
         "Set the job failed and notify its user, in a committed transaction"
