@@ -17,8 +17,9 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice
 from trytond.tools.email_ import EmailNotValidError, validate_email
-from trytond.transaction import Transaction
-from trytond.wizard import Button, StateTransition, StateView, Wizard
+from trytond.transaction import Transaction, without_check_access
+from trytond.wizard import (
+    Button, StateAction, StateTransition, StateView, Wizard)
 
 from .. import exchange
 from .duplicate import (
@@ -162,6 +163,16 @@ class ContactImport(Wizard):
             Button("Import", 'import_', 'tryton-ok', default=True),
             ])
     import_ = StateTransition()
+    queued = StateAction('crm_plus.act_contact_import_job_form')
+    # Files of more contacts are imported in the queue: the user follows
+    # the progress of the job instead of waiting on the request.
+    queue_threshold = 200
+
+    @classmethod
+    def get_queue_threshold(cls):
+        "The threshold, lowered by the context (for tests and scripts)"
+        return Transaction().context.get(
+            'contact_import_queue_threshold', cls.queue_threshold)
 
     def read_file(self):
         try:
@@ -200,12 +211,8 @@ class ContactImport(Wizard):
                     })
         return {'format': format, 'lines': lines}
 
-    def transition_import_(self):
-        pool = Pool()
-        Party = pool.get('party.party')
-        # The file is read again: the preview keeps only what the user
-        # decides, and the same file gives the same contacts.
-        format, contacts = self.read_file()
+    def get_targets(self, format, contacts):
+        "The id of the partner to update of each contact, or None"
         decisions = {l.number: l for l in self.preview.lines}
         targets = []
         for contact in contacts:
@@ -216,8 +223,44 @@ class ContactImport(Wizard):
                 targets.append(line.party.id)
             else:
                 targets.append(None)
+        return targets
+
+    def transition_import_(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        # The file is read again: the preview keeps only what the user
+        # decides, and the same file gives the same contacts.
+        format, contacts = self.read_file()
+        targets = self.get_targets(format, contacts)
+        # Jobs belong to a company: without one (a database whose company
+        # is not set up yet) the import runs here, as for small files.
+        if (len(contacts) > self.get_queue_threshold()
+                and Transaction().context.get('company')):
+            return 'queued'
         Party.import_contacts(format, contacts, targets)
         return 'end'
+
+    def do_queued(self, action):
+        pool = Pool()
+        Job = pool.get('crm.contact.import.job')
+        format, contacts = self.read_file()
+        targets = self.get_targets(format, contacts)
+        # Users only read their jobs: the states and counts are the
+        # import's, so the job is created here, for the user, as the
+        # wizard they are allowed to run.
+        with without_check_access():
+            job = Job(
+                file=self.start.file,
+                filename=self.start.filename,
+                format=format,
+                decisions={str(c.number): t
+                    for c, t in zip(contacts, targets) if t},
+                total=len(contacts))
+            job.save()
+            Job.queue([job])
+        action['res_id'] = [job.id]
+        action['views'].reverse()
+        return action, {}
 
 
 class ContactExportStart(ModelView):
@@ -395,13 +438,17 @@ class Party(metaclass=PoolMeta):
         return codes + [c for c in company_codes if c not in codes]
 
     @classmethod
-    def import_contacts(cls, format, contacts, targets):
+    def import_contacts(cls, format, contacts, targets, progress=None):
         """Create or update the partners of the contacts.
 
         targets holds for each contact the id of the partner to update, or
         None to create one. Organisations named by the contacts are matched
         by name or created, and the contacts linked to them. Everything is
-        created and written by batches."""
+        created and written by batches.
+
+        progress, when given, is called with the number of contacts done
+        (partner, addresses and contact mechanisms) after each batch: the
+        queued imports show it to the user."""
         pool = Pool()
         Address = pool.get('party.address')
         Mechanism = pool.get('party.contact_mechanism')
@@ -511,6 +558,28 @@ class Party(metaclass=PoolMeta):
             for party_id, match_key, value in cursor:
                 existing_mechanisms[party_id].add(
                     match_key or (value or '').lower())
+        # The addresses and contact mechanisms by batches of contacts, so
+        # that the progress moves with them; the partners are all there.
+        size = 500
+        if progress:
+            progress(0)
+        for start in range(0, len(contacts), size):
+            cls._import_details(
+                contacts[start:start + size], parties[start:start + size],
+                countries, company_codes,
+                existing_addresses, existing_mechanisms)
+            if progress:
+                progress(min(start + size, len(contacts)))
+        return cls.browse(parties)
+
+    @classmethod
+    def _import_details(
+            cls, contacts, parties, countries, company_codes,
+            existing_addresses, existing_mechanisms):
+        "Create the addresses and contact mechanisms of the contacts"
+        pool = Pool()
+        Address = pool.get('party.address')
+        Mechanism = pool.get('party.contact_mechanism')
         addresses, mechanisms = [], []
         for contact, party_id in zip(contacts, parties):
             codes = cls._phone_codes(contact, countries, company_codes)
@@ -555,7 +624,6 @@ class Party(metaclass=PoolMeta):
                         })
         _create(Address, addresses)
         _create(Mechanism, mechanisms)
-        return cls.browse(parties)
 
     @classmethod
     def _find_organisations(cls, keys):

@@ -798,6 +798,24 @@ class CrmPlusTestCase(
         self.assertEqual(Mechanism.search([], count=True), mechanisms)
         self.assertEqual(Party(ana.id).job_title, "Head of Purchasing")
 
+    @with_transaction()
+    def test_import_contacts_progress(self):
+        "The import reports the contacts done, by batches, up to all"
+        pool = Pool()
+        Party = pool.get('party.party')
+
+        contacts = [
+            Contact(given_name="Person", family_name=str(i),
+                emails=[Email('p%s@example.com' % i, 'home')]).fill_names()
+            for i in range(1203)]
+        reported = []
+        Party.import_contacts(
+            'google', contacts, [None] * len(contacts),
+            progress=reported.append)
+        self.assertEqual(reported, [0, 500, 1000, 1203])
+        self.assertEqual(
+            Party.search([('name', 'like', "Person %")], count=True), 1203)
+
     def test_translations_complete(self):
         "Every catalogue translates every string, keeping its placeholders"
         locale = os.path.join(os.path.dirname(__file__), '..', 'locale')
