@@ -163,6 +163,22 @@ def _phone_country_codes():
     return codes
 
 
+def _store_keys(table, column, keys):
+    """Store the key of each (id, key) in column of table
+
+    Keys are filled once, when their column is added to existing records;
+    the records that share a key (none, a shared e-mail or name) are
+    updated together."""
+    ids_by_key = defaultdict(list)
+    for id_, key in keys:
+        ids_by_key[key].append(id_)
+    cursor = Transaction().connection.cursor()
+    for key, ids in ids_by_key.items():
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS - 10):
+            cursor.execute(*table.update(
+                    [column], [key], where=table.id.in_(list(sub_ids))))
+
+
 class Party(metaclass=PoolMeta):
     __name__ = 'party.party'
 
@@ -207,10 +223,8 @@ class Party(metaclass=PoolMeta):
         cursor = Transaction().connection.cursor()
         table = cls.__table__()
         cursor.execute(*table.select(table.id, table.name))
-        for id_, name in list(cursor):
-            cursor.execute(*table.update(
-                    [table.name_key], [normalize_name(name)],
-                    where=table.id == id_))
+        _store_keys(table, table.name_key,
+            ((id_, normalize_name(name)) for id_, name in list(cursor)))
 
     def compute_fields(self, field_names=None):
         values = super().compute_fields(field_names=field_names)
@@ -414,11 +428,10 @@ class _MatchKeyMixin:
         columns = sorted(cls._match_key_fields)
         cursor.execute(*table.select(
                 table.id, *(getattr(table, c) for c in columns)))
-        for row in list(cursor):
-            record = cls(row[0], **dict(zip(columns, row[1:])))
-            cursor.execute(*table.update(
-                    [table.match_key], [record._get_match_key()],
-                    where=table.id == row[0]))
+        _store_keys(table, table.match_key, (
+                (row[0], cls(row[0], **dict(zip(columns, row[1:])))
+                    ._get_match_key())
+                for row in list(cursor)))
 
     def compute_fields(self, field_names=None):
         values = super().compute_fields(field_names=field_names)

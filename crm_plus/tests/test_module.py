@@ -337,6 +337,44 @@ class CrmPlusTestCase(
             Party.find_duplicates([{'name': "Acme Ibérica"}]), [[acme]])
 
     @with_transaction()
+    def test_fill_keys(self):
+        "Keys added to existing partners are filled as a write would"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Mechanism = pool.get('party.contact_mechanism')
+
+        parties = Party.create([{
+                    'name': name,
+                    'contact_mechanisms': [('create', [
+                                {'type': 'email', 'value': email},
+                                ])],
+                    } for name, email in [
+                    ("Acme Ibérica S.L.", "INFO@acme.example"),
+                    ("Acme Iberica", "info@acme.example"),
+                    ("Brown Trading Ltd", "sales@brown.example"),
+                    ]])
+        mechanisms = Mechanism.search([('party', 'in', parties)])
+        expected = (
+            [p.name_key for p in parties], [m.match_key for m in mechanisms])
+        party_table = Party.__table__()
+        mechanism_table = Mechanism.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*party_table.update([party_table.name_key], [None]))
+        cursor.execute(*mechanism_table.update(
+                [mechanism_table.match_key], [None]))
+
+        Party._fill_name_key()
+        Mechanism._fill_match_key()
+
+        self.assertEqual(
+            ([p['name_key'] for p in Party.read(
+                        [p.id for p in parties], ['name_key'])],
+                [m['match_key'] for m in Mechanism.read(
+                        [m.id for m in mechanisms], ['match_key'])]),
+            expected)
+        self.assertEqual(expected[0][:2], ['acme iberica'] * 2)
+
+    @with_transaction()
     def test_find_duplicates_queries(self):
         "find_duplicates runs as many queries for 90 candidates as for 3"
         pool = Pool()
