@@ -11,19 +11,18 @@ module: one search of party.contact_mechanism by exact e-mail per
 candidate, the host's plain look-up. find_duplicates does more (e-mail,
 phone, tax identifier and similar name) for the whole batch at once.
 """
-import argparse
 import datetime
 import os
 import random
-import subprocess
 import sys
-import tempfile
 import time
 
 from sql import Table
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generate import create_database  # noqa: E402
+from common import (  # noqa: E402
+    activate, argument_parser, create_database, database_exists,
+    parse_options)
 
 SYLLABLES = [
     'ba', 'ko', 'ri', 'ta', 'men', 'sol', 'ver', 'dan', 'lu', 'mar', 'tek',
@@ -38,21 +37,16 @@ FORMS = ["S.L.", "GmbH", "Ltd", "s.r.o.", "Inc.", "S.A.", ""]
 
 
 def parse_arguments():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        '-c', '--config', dest='configfile', metavar='FILE',
-        default=os.environ.get('TRYTOND_CONFIG'),
-        help="the trytond configuration file")
-    parser.add_argument('-d', '--database', dest='database')
+    parser = argument_parser(
+        __doc__.splitlines()[0],
+        database_help="the database (default: bench_duplicates_<partners>)")
     parser.add_argument('--partners', type=int, default=100000)
     parser.add_argument('--candidates', type=int, default=1000)
     parser.add_argument('--seed', type=int, default=42)
     parser.add_argument(
         '--profile', action='store_true',
         help="print where find_duplicates spends its time")
-    options = parser.parse_args()
-    if not options.configfile:
-        parser.error("a trytond configuration file is required (-c)")
+    options = parse_options(parser)
     options.database = options.database or 'bench_duplicates_%d' % (
         options.partners)
     return options
@@ -190,24 +184,12 @@ def main():
     from trytond.pool import Pool
     from trytond.transaction import Transaction
 
-    with Transaction().start(None, 0, readonly=True, close=True) as tr:
-        exists = options.database in tr.database.list()
-    if not exists:
+    if not database_exists(options.database):
         create_database(options.database)
-        started = time.monotonic()
-        from trytond.modules.crm_plus.demo.generator import PASSWORD
-        with tempfile.NamedTemporaryFile('w', suffix='.pass') as password:
-            password.write(PASSWORD)
-            password.flush()
-            subprocess.run([
-                    os.path.join(
-                        os.path.dirname(sys.executable), 'trytond-admin'),
-                    '-c', options.configfile, '-d', options.database,
-                    '--all', '--activate-dependencies', '-u', 'crm_plus',
-                    '--email', 'admin@bench.example'],
-                check=True, env=dict(os.environ, TRYTONPASSFILE=password.name))
-        print("Activated crm_plus in %.0f s" % (time.monotonic() - started),
-            file=sys.stderr)
+        returncode = activate(
+            options.configfile, options.database, 'admin@bench.example')
+        if returncode:
+            return returncode
     started = time.monotonic()
     partners = fill(options.database, options.partners, options.seed)
     print("%d partners ready in %.0f s" % (

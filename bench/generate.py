@@ -8,26 +8,22 @@ A database that already holds the demo is kept, so benchmarks run again
 without generating it anew (--reset drops it first). The database name
 defaults to bench_<scale>_<seed>, so each scale and seed gets its own.
 """
-import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 
 from sql import Table
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import (  # noqa: E402
+    activate, argument_parser, create_database, parse_options)
+
 
 def parse_arguments():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        '-c', '--config', dest='configfile', metavar='FILE',
-        default=os.environ.get('TRYTOND_CONFIG'),
-        help="the trytond configuration file "
-        "(default: the TRYTOND_CONFIG environment variable)")
-    parser.add_argument(
-        '-d', '--database', dest='database',
-        help="the database (default: bench_<scale>_<seed>)")
+    parser = argument_parser(
+        __doc__.splitlines()[0],
+        database_help="the database (default: bench_<scale>_<seed>)")
     parser.add_argument(
         '--scale', type=int, default=300, metavar='N',
         help="the number of opportunities (default: %(default)s)")
@@ -35,9 +31,7 @@ def parse_arguments():
     parser.add_argument(
         '--reset', action='store_true',
         help="drop the database first if it exists")
-    options = parser.parse_args()
-    if not options.configfile:
-        parser.error("a trytond configuration file is required (-c)")
+    options = parse_options(parser)
     options.database = options.database or 'bench_%d_%d' % (
         options.scale, options.seed)
     return options
@@ -61,20 +55,6 @@ def database_state(name):
         return cursor.fetchone() is not None
 
 
-def create_database(name, drop=False):
-    from trytond import backend
-    from trytond.transaction import Transaction
-    if drop:
-        # Release the connections to the database, or it cannot be dropped.
-        backend.Database(name).close()
-    with Transaction().start(
-            None, 0, close=True, autocommit=True) as transaction:
-        database = transaction.database
-        if drop:
-            database.drop(transaction.connection, name)
-        database.create(transaction.connection, name)
-
-
 def main():
     options = parse_arguments()
     from trytond import config
@@ -93,22 +73,11 @@ def main():
     elif options.reset:
         create_database(options.database, drop=True)
 
-    started = time.monotonic()
-    bindir = os.path.dirname(sys.executable)
-    with tempfile.NamedTemporaryFile('w', suffix='.pass') as password:
-        password.write(PASSWORD)
-        password.flush()
-        result = subprocess.run([
-                os.path.join(bindir, 'trytond-admin'),
-                '-c', options.configfile, '-d', options.database,
-                '--all', '--activate-dependencies', '-u', 'crm_plus',
-                '--email', 'admin@%s' % COMPANY['domain']],
-            env=dict(os.environ, TRYTONPASSFILE=password.name))
-    if result.returncode:
-        return result.returncode
+    returncode = activate(
+        options.configfile, options.database, 'admin@%s' % COMPANY['domain'])
+    if returncode:
+        return returncode
     activated = time.monotonic()
-    print("Activated crm_plus in %.0f s" % (activated - started),
-        file=sys.stderr)
     # -O skips the assertions of the host's record instances, whose cost
     # grows with the square of the list size: a quarter of the time.
     result = subprocess.run([

@@ -18,16 +18,15 @@ Three timings, each in its own transaction:
 - the import of the same file again: every contact matches and nothing is
   created.
 """
-import argparse
 import os
 import random
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generate import create_database  # noqa: E402
+from common import (  # noqa: E402
+    activate, argument_parser, create_database, database_exists,
+    parse_options)
 
 GIVEN = ["Ana", "Luis", "Eva", "Jiří", "Petra", "Hanako", "Carlos", "María",
     "Jürgen", "Oldřich", "Lucía", "Tomáš", "Wang", "Sofía", "Pablo", "Jan"]
@@ -41,22 +40,15 @@ CITIES = [("Madrid", "28001"), ("Barcelona", "08007"), ("Sevilla", "41001"),
 
 
 def parse_arguments():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        '-c', '--config', dest='configfile', metavar='FILE',
-        default=os.environ.get('TRYTOND_CONFIG'),
-        help="the trytond configuration file")
-    parser.add_argument(
-        '-d', '--database', dest='database', default='bench_import',
-        help="the database, dropped and created again "
+    parser = argument_parser(
+        __doc__.splitlines()[0], database_default='bench_import',
+        database_help="the database, dropped and created again "
         "(default: %(default)s)")
     parser.add_argument('--contacts', type=int, default=10000)
     parser.add_argument('--seed', type=int, default=42)
     parser.add_argument(
         '--file', help="also write the vCard file there")
-    options = parser.parse_args()
-    if not options.configfile:
-        parser.error("a trytond configuration file is required (-c)")
+    options = parse_options(parser)
     return options
 
 
@@ -166,7 +158,6 @@ def main():
     from trytond import config
     config.update_etc(options.configfile)
     from trytond.modules.crm_plus import exchange
-    from trytond.modules.crm_plus.demo.generator import PASSWORD
 
     contacts = make_contacts(options.contacts, options.seed)
     data = exchange.write(contacts, 'vcard3')
@@ -176,25 +167,15 @@ def main():
     print("File: %d cards, %.1f MB" % (len(contacts), len(data) / 1e6),
         file=sys.stderr)
 
+    create_database(
+        options.database, drop=database_exists(options.database))
+    returncode = activate(
+        options.configfile, options.database, 'admin@example.com')
+    if returncode:
+        return returncode
+
     from trytond import backend
     from trytond.transaction import Transaction
-    with Transaction().start(None, 0, close=True) as transaction:
-        exists = options.database in transaction.database.list()
-    create_database(options.database, drop=exists)
-    started = time.monotonic()
-    bindir = os.path.dirname(sys.executable)
-    with tempfile.NamedTemporaryFile('w', suffix='.pass') as password:
-        password.write(PASSWORD)
-        password.flush()
-        subprocess.run([
-                os.path.join(bindir, 'trytond-admin'),
-                '-c', options.configfile, '-d', options.database,
-                '--all', '--activate-dependencies', '-u', 'crm_plus',
-                '--email', 'admin@example.com'],
-            env=dict(os.environ, TRYTONPASSFILE=password.name), check=True)
-    print("Activated crm_plus in %.0f s" % (time.monotonic() - started),
-        file=sys.stderr)
-
     from trytond.pool import Pool
     Pool(options.database).init()
     user = 1
