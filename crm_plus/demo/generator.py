@@ -17,7 +17,8 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from itertools import accumulate
 
-from sql import Table
+from sql import Null, Table
+from sql.aggregate import Max
 
 from trytond import backend
 from trytond.pool import Pool
@@ -223,6 +224,7 @@ class Generator:
             self.run_workflow()
             self.step("Creating the activities")
             self.create_activities()
+            self.create_stages()
 
     # Company and accounting
 
@@ -1400,6 +1402,64 @@ class Generator:
             values['completed_by'] = self.user_of_employee.get(
                 values['employee'], self.admin_user)
         return values
+
+    def create_stages(self):
+        """The shipped sales method for every opportunity, with a stage
+        history spread from its start to its end, or to now when open"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Configuration = pool.get('crm.configuration')
+        SalesMethod = pool.get('crm.sales_method')
+        History = pool.get('crm.stage.history')
+        Opportunity = pool.get('sale.opportunity')
+        rng = self.rng
+        method = SalesMethod(
+            ModelData.get_id('crm_plus', 'sales_method_default'))
+        stages = list(method.stages)
+        # Funnels narrow: most open opportunities are in the first stages.
+        weights = list(range(len(stages), 0, -1))
+        now = dt.datetime.now().replace(second=0, microsecond=0)
+        by_stage, rows = defaultdict(list), []
+        for opportunity, _, _, start, end, state, _ in self.opportunities:
+            start = dt.datetime.combine(start, dt.time(9))
+            ended = state in {'won', 'lost', 'cancelled'}
+            last = dt.datetime.combine(end, dt.time(17)) if ended else now
+            if state == 'won':
+                reached = len(stages) - 1
+            else:
+                reached = rng.choices(range(len(stages)), weights)[0]
+            span = max((last - start).total_seconds(), 0)
+            cuts = sorted(rng.uniform(0, span) for _ in range(reached))
+            times = [start + dt.timedelta(seconds=c) for c in cuts]
+            for index, begin in enumerate([start] + times):
+                rows.append({
+                        'opportunity': opportunity,
+                        'stage': stages[index].id,
+                        'start': begin,
+                        'end': (times[index] if index < reached
+                            else last if ended else None),
+                        })
+            by_stage[stages[reached]].append(opportunity)
+        for i in range(0, len(rows), BATCH):
+            History.create(rows[i:i + BATCH])
+        opportunity = Opportunity.__table__()
+        history = History.__table__()
+        cursor = Transaction().connection.cursor()
+        for stage, ids in by_stage.items():
+            for i in range(0, len(ids), BATCH):
+                cursor.execute(*opportunity.update(
+                        [opportunity.sales_method, opportunity.stage],
+                        [method.id, stage.id],
+                        where=opportunity.id.in_(ids[i:i + BATCH])))
+        # The start of the last row is the start of the current stage.
+        cursor.execute(*opportunity.update(
+                [opportunity.stage_since],
+                [history.select(
+                        Max(history.start),
+                        where=history.opportunity == opportunity.id)],
+                where=opportunity.stage != Null))
+        Configuration.write(
+            [Configuration(1)], {'default_sales_method': method.id})
 
     def create_activities(self):
         "Activities of the opportunities and of the partners"

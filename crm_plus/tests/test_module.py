@@ -39,6 +39,12 @@ class CrmPlusTestCase(
     "Test crm_plus module"
     module = 'crm_plus'
 
+    @property
+    def _skip_company_rule(self):
+        # A sales method without company is shared by all companies: its
+        # rule keeps those (security/stage.xml).
+        return super()._skip_company_rule | {('crm.sales_method', 'company')}
+
     @with_transaction()
     def test_territory_hierarchy(self):
         "Territory names show their path and search children"
@@ -867,6 +873,358 @@ class CrmPlusTestCase(
                     self.assertEqual(
                         sorted(placeholder.findall(entry.msgstr)),
                         sorted(placeholder.findall(entry.msgid)))
+
+    # Sales methods, stages, stage history and the funnel
+    def _create_sales_method(self, name, stages):
+        "A sales method with stages given as (name, probability, share, phase)"
+        SalesMethod = Pool().get('crm.sales_method')
+        method, = SalesMethod.create([{
+                    'name': name,
+                    'stages': [('create', [{
+                                    'name': n,
+                                    'sequence': i,
+                                    'probability': p,
+                                    'funnel_share': s,
+                                    'phase': phase,
+                                    } for i, (n, p, s, phase) in enumerate(
+                                    stages)])],
+                    }])
+        return method
+
+    def _standard_method(self):
+        return self._create_sales_method("Project Sale", [
+                ("Qualification", 0.1, 0.5, 'preparation'),
+                ("Proposal", 0.4, 0.3, 'preparation'),
+                ("Negotiation", 0.7, 0.2, 'realization'),
+                ])
+
+    @with_transaction()
+    def test_stage_funnel_share_validation(self):
+        "The funnel shares of a method's stages sum to at most 100 %"
+        pool = Pool()
+        Stage = pool.get('crm.stage')
+
+        method = self._create_sales_method("Repeat Sale", [
+                ("Offer", 0.5, 0.6, 'preparation'),
+                ("Order", 0.9, 0.4, 'realization'),
+                ])
+        offer = method.stages[0]
+        Stage.write([offer], {'funnel_share': 0.5})
+        self.assertEqual(offer.funnel_share, 0.5)
+        with self.assertRaises(ValidationError) as cm:
+            Stage.write([offer], {'funnel_share': 0.7})
+        self.assertIn('110 %', cm.exception.message)
+        with self.assertRaises(ValidationError):
+            Stage.create([{
+                        'sales_method': method.id, 'name': "Extra",
+                        'probability': 0.95, 'funnel_share': 0.2,
+                        }])
+
+    @with_transaction()
+    def test_stage_probability_follows_stage(self):
+        "Moving stage sets the probability unless it was entered by hand"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Configuration = pool.get('crm.configuration')
+
+        company = create_company()
+        with set_company(company):
+            method = self._standard_method()
+            qualification, proposal, negotiation = method.stages
+            Configuration.write(
+                [Configuration(1)], {'default_sales_method': method.id})
+
+            opportunity, = Opportunity.create([{}])
+            self.assertEqual(opportunity.sales_method, method)
+            self.assertEqual(opportunity.stage, qualification)
+            self.assertEqual(opportunity.conversion_probability, 0.1)
+            self.assertFalse(opportunity.probability_manual)
+
+            Opportunity.next_stage([opportunity])
+            self.assertEqual(opportunity.stage, proposal)
+            self.assertEqual(opportunity.conversion_probability, 0.4)
+
+            # A probability written over RPC that is not the stage's
+            Opportunity.write([opportunity], {'conversion_probability': 0.33})
+            self.assertTrue(opportunity.probability_manual)
+            Opportunity.next_stage([opportunity])
+            self.assertEqual(opportunity.stage, negotiation)
+            self.assertEqual(opportunity.conversion_probability, 0.33)
+
+            Opportunity.stage_probability([opportunity])
+            self.assertFalse(opportunity.probability_manual)
+            self.assertEqual(opportunity.conversion_probability, 0.7)
+
+            Opportunity.previous_stage([opportunity])
+            self.assertEqual(opportunity.stage, proposal)
+            self.assertEqual(opportunity.conversion_probability, 0.4)
+            Opportunity.write([opportunity], {'conversion_probability': 0.4})
+            self.assertFalse(opportunity.probability_manual)
+
+            # The client's on_change does the same
+            opportunity.conversion_probability = 0.45
+            opportunity.on_change_conversion_probability()
+            self.assertTrue(opportunity.probability_manual)
+            opportunity.stage = negotiation
+            opportunity.on_change_stage()
+            self.assertEqual(opportunity.conversion_probability, 0.45)
+            opportunity.probability_manual = False
+            opportunity.on_change_probability_manual()
+            self.assertEqual(opportunity.conversion_probability, 0.7)
+
+            # Without stage, nothing is set
+            Configuration.write(
+                [Configuration(1)], {'default_sales_method': None})
+            lead, = Opportunity.create([{'conversion_probability': 0.2}])
+            self.assertIsNone(lead.stage)
+            self.assertEqual(lead.conversion_probability, 0.2)
+            self.assertIsNone(lead.days_in_stage)
+            Opportunity.next_stage([lead])
+            self.assertIsNone(lead.stage)
+
+    @with_transaction()
+    def test_stage_team_sales_method(self):
+        "An opportunity takes the sales method of its team first"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Team = pool.get('crm.team')
+        Configuration = pool.get('crm.configuration')
+
+        company = create_company()
+        with set_company(company):
+            method = self._standard_method()
+            repeat = self._create_sales_method("Repeat Sale", [
+                    ("Offer", 0.6, 0.7, 'preparation'),
+                    ])
+            Configuration.write(
+                [Configuration(1)], {'default_sales_method': method.id})
+            team, = Team.create([{'name': "Renewals",
+                        'sales_method': repeat.id}])
+            from_team, from_configuration = Opportunity.create([
+                    {'team': team.id}, {}])
+            self.assertEqual(from_team.sales_method, repeat)
+            self.assertEqual(from_team.stage, repeat.stages[0])
+            self.assertEqual(from_team.conversion_probability, 0.6)
+            self.assertEqual(from_configuration.sales_method, method)
+
+            opportunity = Opportunity()
+            opportunity.state = 'lead'
+            opportunity.sales_method = method
+            opportunity.stage = method.stages[1]
+            opportunity.probability_manual = False
+            opportunity.team = team
+            opportunity.on_change_team()
+            self.assertEqual(opportunity.sales_method, repeat)
+            self.assertEqual(opportunity.stage, repeat.stages[0])
+            self.assertEqual(opportunity.conversion_probability, 0.6)
+
+    @with_transaction()
+    def test_stage_required_fields(self):
+        "An opportunity leaves a stage forward only with its checklist filled"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Field = pool.get('ir.model.field')
+
+        company = create_company()
+        with set_company(company):
+            method = self._standard_method()
+            qualification, proposal, negotiation = method.stages
+            description, amount = Field.search([
+                    ('model', '=', 'sale.opportunity'),
+                    ('name', 'in', ['description', 'amount']),
+                    ], order=[('name', 'DESC')])
+            qualification.required_fields = [description]
+            qualification.save()
+            proposal.required_fields = [amount]
+            proposal.save()
+
+            opportunity, = Opportunity.create([{
+                        'sales_method': method.id}])
+            with self.assertRaises(ValidationError) as cm:
+                Opportunity.next_stage([opportunity])
+            self.assertIn("Description", cm.exception.message)
+            self.assertNotIn("Amount", cm.exception.message)
+            # Jumping over a stage needs its checklist too
+            with self.assertRaises(ValidationError) as cm:
+                Opportunity.write([opportunity], {
+                        'stage': negotiation.id, 'description': "Roof"})
+            self.assertIn("Amount", cm.exception.message)
+
+            Opportunity.write([opportunity], {
+                    'stage': negotiation.id, 'description': "Roof",
+                    'amount': 100})
+            self.assertEqual(opportunity.stage, negotiation)
+            # Going back is always allowed
+            Opportunity.write([opportunity], {'amount': None})
+            Opportunity.previous_stage([opportunity])
+            self.assertEqual(opportunity.stage, proposal)
+
+    @with_transaction()
+    def test_stage_history_days(self):
+        "The history records each stage with its days, per phase"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        History = pool.get('crm.stage.history')
+
+        start = datetime.datetime(2026, 3, 2, 8, 0)
+        now = [start]
+
+        def at(days):
+            now[0] = start + datetime.timedelta(days=days)
+
+        company = create_company()
+        with set_company(company), patch.object(
+                Opportunity, '_stage_now',
+                classmethod(lambda cls: now[0])):
+            method = self._standard_method()
+            qualification, proposal, negotiation = method.stages
+            opportunity, = Opportunity.create([{
+                        'sales_method': method.id}])
+            self.assertEqual(opportunity.stage_since, start)
+            at(2)
+            Opportunity.next_stage([opportunity])
+            at(5)
+            Opportunity.next_stage([opportunity])
+            self.assertEqual(opportunity.stage_since, now[0])
+            at(6.5)
+            opportunity = Opportunity(opportunity.id)
+            self.assertEqual(opportunity.days_in_stage, 1.5)
+            self.assertEqual(opportunity.preparation_days, 5)
+            self.assertEqual(opportunity.realization_days, 1.5)
+            rows = History.search(
+                [('opportunity', '=', opportunity.id)],
+                order=[('start', 'ASC')])
+            self.assertEqual(
+                [(r.stage, r.days, r.end) for r in rows], [
+                    (qualification, 2, start + datetime.timedelta(days=2)),
+                    (proposal, 3, start + datetime.timedelta(days=5)),
+                    (negotiation, 1.5, None),
+                    ])
+            self.assertEqual(rows[0].user.id, Transaction().user)
+
+            # Ending the opportunity closes the open row
+            at(8)
+            Opportunity.lost([opportunity])
+            at(10)
+            opportunity = Opportunity(opportunity.id)
+            self.assertEqual(opportunity.days_in_stage, 3)
+            self.assertEqual(opportunity.realization_days, 3)
+            self.assertEqual(
+                History(rows[2].id).end, start + datetime.timedelta(days=8))
+
+            # Reopened, it is back in its stage from now on
+            Opportunity.lead([opportunity])
+            at(11)
+            opportunity = Opportunity(opportunity.id)
+            self.assertEqual(opportunity.days_in_stage, 1)
+            self.assertEqual(opportunity.realization_days, 4)
+            self.assertEqual(len(opportunity.stage_history), 4)
+
+    @with_transaction()
+    def test_stage_days_queries(self):
+        "The days of 60 opportunities take as many queries as of 2"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        transaction = Transaction()
+
+        company = create_company()
+        with set_company(company):
+            method = self._standard_method()
+            opportunities = Opportunity.create(
+                [{'sales_method': method.id}] * 60)
+            Opportunity.next_stage(opportunities[::2])
+
+            queries = []
+
+            class Counting:
+                def __init__(self, wrapped):
+                    self._wrapped = wrapped
+
+                def __getattr__(self, name):
+                    return getattr(self._wrapped, name)
+
+                def __iter__(self):
+                    return iter(self._wrapped)
+
+                def cursor(self):
+                    return Counting(self._wrapped.cursor())
+
+                def execute(self, *args):
+                    queries.append(args[0])
+                    return self._wrapped.execute(*args)
+
+            counts = []
+            names = ['days_in_stage', 'preparation_days', 'realization_days']
+            connection = transaction.connection
+            for records in [opportunities[:2], opportunities]:
+                del queries[:]
+                transaction.connection = Counting(connection)
+                try:
+                    values = Opportunity.read(
+                        [o.id for o in records], names)
+                finally:
+                    transaction.connection = connection
+                self.assertEqual(len(values), len(records))
+                self.assertTrue(all(v['days_in_stage'] is not None
+                        for v in values))
+                counts.append(len(queries))
+            self.assertEqual(counts[0], counts[1])
+
+    @with_transaction()
+    def test_funnel(self):
+        "The funnel counts the open opportunities per stage against the ideal"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Funnel = pool.get('crm.funnel')
+        Team = pool.get('crm.team')
+
+        company = create_company()
+        with set_company(company):
+            method = self._standard_method()
+            other = self._create_sales_method("Repeat Sale", [
+                    ("Offer", 0.6, 1, 'preparation'),
+                    ])
+            qualification, proposal, negotiation = method.stages
+            team, = Team.create([{'name': "Field"}])
+            opportunities = Opportunity.create([
+                    {'sales_method': method.id, 'amount': 100,
+                        'team': team.id},
+                    {'sales_method': method.id, 'amount': 200,
+                        'team': team.id},
+                    {'sales_method': method.id, 'amount': 300},
+                    {'sales_method': method.id, 'amount': 400},
+                    {'sales_method': method.id, 'amount': 50,
+                        'team': team.id},
+                    {'sales_method': method.id, 'amount': 1000},
+                    {'sales_method': other.id, 'amount': 10},
+                    ])
+            Opportunity.next_stage(opportunities[4:6])
+            # Ended opportunities are out of the funnel
+            Opportunity.cancel(opportunities[5:6])
+
+            def funnel(**context):
+                with Transaction().set_context(
+                        company=company.id, **context):
+                    return [(
+                            f.stage.name, f.number, f.amount,
+                            *(round(v, 4) for v in [f.share, f.ideal_share,
+                                    f.ideal_number, f.gap]))
+                        for f in Funnel.search([])]
+
+            self.assertEqual(funnel(sales_method=method.id), [
+                    ("Qualification", 4, 1000, 0.8, 0.5, 2.5, 1.5),
+                    ("Proposal", 1, 50, 0.2, 0.3, 1.5, -0.5),
+                    ("Negotiation", 0, 0, 0, 0.2, 1, -1),
+                    ])
+            self.assertEqual(funnel(sales_method=method.id, team=team.id), [
+                    ("Qualification", 2, 300, 0.6667, 0.5, 1.5, 0.5),
+                    ("Proposal", 1, 50, 0.3333, 0.3, 0.9, 0.1),
+                    ("Negotiation", 0, 0, 0, 0.2, 0.6, -0.6),
+                    ])
+            # Without method, the funnels of all methods, the shipped one too
+            self.assertEqual(len(funnel()), 9)
+            self.assertEqual(funnel(sales_method=other.id), [
+                    ("Offer", 1, 10, 1, 1, 1, 0)])
 
 
 del ModuleTestCase
