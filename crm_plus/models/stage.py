@@ -376,6 +376,16 @@ class Opportunity(metaclass=PoolMeta):
             return stage.id if stage else None
 
     @classmethod
+    def default_conversion_probability(cls):
+        # Clients run the on_change of default values: a probability that
+        # is not the default stage's would count as entered by hand.
+        Stage = Pool().get('crm.stage')
+        stage = cls.default_stage()
+        if stage is not None:
+            return Stage(stage).probability
+        return super().default_conversion_probability()
+
+    @classmethod
     def _configured_sales_method(cls):
         Configuration = Pool().get('crm.configuration')
         return Configuration(1).default_sales_method
