@@ -146,7 +146,9 @@ class OpportunityLine(metaclass=PoolMeta):
 
     @fields.depends(
         'quantity', 'base_price', 'discount', 'unit_price', 'amount',
-        'cost_price', methods=['_round_amount'])
+        'cost_price',
+        methods=['_round_amount', 'on_change_with_margin',
+            'on_change_with_margin_rate'])
     def compute_prices(self, source=None):
         """Make prices, amount and cost agree, keeping the value of source:
         'amount', 'unit_price', 'discount' or 'base_price' (None keeps the
@@ -178,6 +180,10 @@ class OpportunityLine(metaclass=PoolMeta):
             self.cost = self._round_amount(quantity * self.cost_price)
         else:
             self.cost = None
+        # Clients recompute a field from its depends only when the user
+        # changed one of them, not when an on_change did.
+        self.margin = self.on_change_with_margin()
+        self.margin_rate = self.on_change_with_margin_rate()
 
     @fields.depends(methods=['compute_base_price', 'compute_cost_price',
             'compute_prices'])
