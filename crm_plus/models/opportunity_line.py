@@ -127,7 +127,8 @@ class OpportunityLine(metaclass=PoolMeta):
         cost_price = self.product.cost_price
         if cost_price is None:
             return None
-        if self.unit and self.unit.category == self.product.default_uom.category:
+        if (self.unit
+                and self.unit.category == self.product.default_uom.category):
             cost_price = Uom.compute_price(
                 self.product.default_uom, cost_price, self.unit)
         currency = self.on_change_with_currency()
@@ -273,11 +274,25 @@ class OpportunityLine(metaclass=PoolMeta):
 
     @classmethod
     def create(cls, vlist):
-        lines = super().create(vlist)
+        # The values are completed before the insertion, so that creating
+        # many lines costs no write per line.
         watched = set(cls._price_sources) | cls._price_inputs
-        cls._recompute(
-            (l, set(v) & watched) for l, v in zip(cls.browse(lines), vlist))
-        return lines
+        names = ['opportunity', 'product', 'unit', 'quantity', 'base_price',
+            'discount', 'unit_price', 'amount', 'cost_price', 'cost']
+        vlist = [v.copy() for v in vlist]
+        for values in vlist:
+            given = set(values) & watched
+            if not given or not values.get('opportunity'):
+                continue
+            line = cls(**{n: values.get(n) for n in names})
+            if line.discount is None and 'discount' not in values:
+                line.discount = cls.default_discount()
+            line.company = line.on_change_with_company()
+            line.currency = line.on_change_with_currency()
+            values.update(line._changed_prices(given))
+            if 'discount' not in values:
+                values['discount'] = line.discount
+        return super().create(vlist)
 
     @classmethod
     def write(cls, *args):
@@ -432,4 +447,3 @@ class ApplyDiscount(Wizard):
 
     def end(self):
         return 'reload'
-
