@@ -62,9 +62,11 @@ class OpportunityLine(metaclass=PoolMeta):
             "Margin Rate", digits=DISCOUNT_DIGITS),
         'on_change_with_margin_rate')
 
-    # The fields whose value, given over RPC, leads the others.
+    # The fields whose value, given over RPC, leads the others, first
+    # first: clients send the unit price together with the amount it gave,
+    # which must not round the unit price again.
     _price_sources = [
-        'amount', 'unit_price', 'discount', 'base_price', 'cost_price']
+        'unit_price', 'amount', 'discount', 'base_price', 'cost_price']
     _price_inputs = {'product', 'unit', 'quantity', 'opportunity'}
 
     @classmethod
@@ -259,6 +261,11 @@ class OpportunityLine(metaclass=PoolMeta):
         if source is None and given & {'product', 'unit'}:
             source = 'base_price'
         self.compute_prices(source)
+        if source == 'unit_price' and given >= {'discount', 'base_price'}:
+            # The discount entered, rather than the one rounded back from
+            # the unit price it gave
+            self.base_price = before['base_price']
+            self.discount = before['discount']
         return {n: getattr(self, n) for n in names
             if getattr(self, n) != before[n]}
 

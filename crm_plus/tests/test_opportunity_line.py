@@ -183,6 +183,26 @@ class OpportunityLineTestCase(TestCase):
             self.assertEqual(by_amount.discount, Decimal('0.5'))
             self.assertEqual(by_amount.amount, Decimal('20.00'))
 
+            # What a client sends on save, or a copy: all values, which
+            # are kept although the amount is rounded
+            odd, = Line.create([{
+                        'opportunity': opportunity.id,
+                        'product': product.id, 'unit': product.sale_uom.id,
+                        'quantity': 7, 'base_price': Decimal('0.0100'),
+                        'discount': Decimal('0.3333'),
+                        'unit_price': Decimal('0.0067'),
+                        'amount': Decimal('0.05'),
+                        'cost_price': Decimal('0.0010'),
+                        }])
+            copy, = Line.copy([odd])
+            for line in [odd, copy]:
+                self.assertEqual(
+                    (line.base_price, line.discount, line.unit_price,
+                        line.amount, line.cost),
+                    (Decimal('0.0100'), Decimal('0.3333'), Decimal('0.0067'),
+                        Decimal('0.05'), Decimal('0.01')))
+            Line.delete([odd, copy])
+
             self.assertEqual(opportunity.lines_amount, Decimal('405.00'))
             self.assertEqual(opportunity.lines_cost, Decimal('93.75'))
             self.assertEqual(opportunity.margin, Decimal('311.25'))
