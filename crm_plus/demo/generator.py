@@ -225,6 +225,7 @@ class Generator:
             self.step("Creating the activities")
             self.create_activities()
             self.create_stages()
+            self.create_lines()
 
     # Company and accounting
 
@@ -1333,6 +1334,58 @@ class Generator:
             to_write.extend((records, {'end_date': end_date}))
         if to_write:
             Opportunity.write(*to_write)
+
+    # Line discounts and expenses
+
+    def create_lines(self):
+        "Discounts negotiated on the open opportunities and sales expenses"
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Line = pool.get('sale.opportunity.line')
+        Expense = pool.get('crm.expense')
+        rng = self.rng
+        today = dt.date.today()
+        open_ids = [
+            o[0] for o in self.opportunities
+            if o[5] in {'lead', 'opportunity'}]
+        by_discount = defaultdict(list)
+        for line in Line.search(
+                [('opportunity', 'in', open_ids)], order=[('id', 'ASC')]):
+            if rng.random() < 0.4:
+                by_discount[rng.choice(['0.05', '0.1', '0.15'])].append(line)
+        args = []
+        for discount, lines in sorted(by_discount.items()):
+            args.extend((lines, {'discount': Decimal(discount)}))
+        if args:
+            Line.write(*args)
+
+        types = [ModelData.get_id('crm_plus', 'expense_type_%s' % c)
+            for c in ['travel', 'entertainment', 'samples', 'gifts']]
+        vlist, fates = [], []
+        for (opportunity, _, employee, start, end, state,
+                _) in self.opportunities:
+            if state == 'lead' or rng.random() < 0.6:
+                continue
+            days = (min(end, today) - start).days
+            if days < 0:
+                continue
+            for _ in range(rng.choice([1, 1, 2, 3])):
+                vlist.append({
+                        'opportunity': opportunity,
+                        'company': self.company.id,
+                        'currency': self.company.currency.id,
+                        'employee': employee,
+                        'type': rng.choice(types),
+                        'date': start + dt.timedelta(
+                            days=rng.randint(0, days)),
+                        'amount': Decimal(_round(rng.uniform(20, 900), 5)),
+                        })
+                fates.append(rng.choices(
+                        ['confirmed', 'draft', 'cancelled'], [8, 1, 1])[0])
+        expenses = Expense.create(vlist)
+        Expense.confirm([e for e, f in zip(expenses, fates) if f != 'draft'])
+        Expense.cancel(
+            [e for e, f in zip(expenses, fates) if f == 'cancelled'])
 
     # Activities
 

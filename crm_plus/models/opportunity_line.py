@@ -1,0 +1,456 @@
+# This file is part of crm_plus.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"Priced opportunity lines, their margin, and the totals of the opportunity."
+from collections import defaultdict
+from decimal import Decimal
+
+from sql.aggregate import Sum
+from sql.conditionals import Coalesce
+
+from trytond import backend
+from trytond.model import ModelView, fields
+from trytond.modules.currency.fields import Monetary
+from trytond.modules.product import price_digits, round_price
+from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.tools import grouped_slice, reduce_ids
+from trytond.transaction import Transaction
+from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+DISCOUNT_DIGITS = (16, 4)
+OPEN_STATES = ['lead', 'opportunity']
+
+
+def _quantity(value):
+    # Quantities are floats on the host; str() keeps what the user typed.
+    return Decimal(str(value or 0))
+
+
+class OpportunityLine(metaclass=PoolMeta):
+    __name__ = 'sale.opportunity.line'
+
+    currency = fields.Function(
+        fields.Many2One('currency.currency', "Currency"),
+        'on_change_with_currency')
+    base_price = Monetary(
+        "List Price", digits=price_digits, currency='currency',
+        help="The unit price before discount, by default the sale price "
+        "of the product for the party.")
+    discount = fields.Numeric(
+        "Discount", digits=DISCOUNT_DIGITS,
+        domain=['OR',
+            ('discount', '=', None),
+            [('discount', '>=', 0), ('discount', '<=', 1)],
+            ],
+        help="The rate taken off the list price.")
+    unit_price = Monetary(
+        "Unit Price", digits=price_digits, currency='currency',
+        help="The negotiated unit price, after discount.")
+    amount = Monetary(
+        "Amount", digits='currency', currency='currency',
+        help="The quantity times the unit price; "
+        "when entered, it sets the unit price.")
+    cost_price = Monetary(
+        "Cost Price", digits=price_digits, currency='currency',
+        help="By default the cost price of the product.")
+    cost = Monetary(
+        "Cost", digits='currency', currency='currency', readonly=True)
+    margin = fields.Function(Monetary(
+            "Margin", digits='currency', currency='currency'),
+        'on_change_with_margin')
+    margin_rate = fields.Function(fields.Numeric(
+            "Margin Rate", digits=DISCOUNT_DIGITS),
+        'on_change_with_margin_rate')
+
+    # The fields whose value, given over RPC, leads the others, first
+    # first: clients send the unit price together with the amount it gave,
+    # which must not round the unit price again.
+    _price_sources = [
+        'unit_price', 'amount', 'discount', 'base_price', 'cost_price']
+    _price_inputs = {'product', 'unit', 'quantity', 'opportunity'}
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        # Readonly exactly when the host's own line fields are.
+        for name in ['base_price', 'discount', 'unit_price', 'amount',
+                'cost_price']:
+            getattr(cls, name).states = cls.quantity.states.copy()
+
+    @classmethod
+    def default_discount(cls):
+        return Decimal(0)
+
+    @fields.depends('opportunity', '_parent_opportunity.currency')
+    def on_change_with_currency(self, name=None):
+        if self.opportunity and self.opportunity.currency:
+            return self.opportunity.currency
+
+    @fields.depends(
+        'opportunity', '_parent_opportunity.party',
+        '_parent_opportunity.currency', 'company', 'unit', 'product')
+    def _get_context_sale_price(self):
+        "The context the host's sale line prices its product with"
+        context = {}
+        if self.opportunity:
+            if self.opportunity.currency:
+                context['currency'] = self.opportunity.currency.id
+            if self.opportunity.party:
+                context['customer'] = self.opportunity.party.id
+        if self.company:
+            context['company'] = self.company.id
+        if self.unit:
+            context['uom'] = self.unit.id
+        elif self.product:
+            context['uom'] = self.product.sale_uom.id
+        context['taxes'] = []
+        return context
+
+    @fields.depends('product', 'quantity', methods=['_get_context_sale_price'])
+    def compute_base_price(self):
+        pool = Pool()
+        Product = pool.get('product.product')
+        if not self.product:
+            return None
+        with Transaction().set_context(self._get_context_sale_price()):
+            return Product.get_sale_price(
+                [self.product], abs(self.quantity or 0))[self.product.id]
+
+    @fields.depends(
+        'product', 'unit', 'company', 'currency',
+        methods=['on_change_with_currency'])
+    def compute_cost_price(self):
+        "The product's cost price, in the unit and currency of the line"
+        pool = Pool()
+        Currency = pool.get('currency.currency')
+        Uom = pool.get('product.uom')
+        if not self.product:
+            return None
+        cost_price = self.product.cost_price
+        if cost_price is None:
+            return None
+        if (self.unit
+                and self.unit.category == self.product.default_uom.category):
+            cost_price = Uom.compute_price(
+                self.product.default_uom, cost_price, self.unit)
+        currency = self.on_change_with_currency()
+        if (self.company and currency
+                and self.company.currency != currency):
+            cost_price = Currency.compute(
+                self.company.currency, cost_price, currency, round=False)
+        return round_price(cost_price)
+
+    @fields.depends('currency', methods=['on_change_with_currency'])
+    def _round_amount(self, value):
+        currency = self.currency or self.on_change_with_currency()
+        if currency:
+            return currency.round(value)
+        return value.quantize(Decimal('0.01'))
+
+    @fields.depends(
+        'quantity', 'base_price', 'discount', 'unit_price', 'amount',
+        'cost_price',
+        methods=['_round_amount', 'on_change_with_margin',
+            'on_change_with_margin_rate'])
+    def compute_prices(self, source=None):
+        """Make prices, amount and cost agree, keeping the value of source:
+        'amount', 'unit_price', 'discount' or 'base_price' (None keeps the
+        unit price, as a change of quantity does)"""
+        quantity = _quantity(self.quantity)
+        if source == 'amount':
+            if quantity and self.amount is not None:
+                self.unit_price = round_price(self.amount / quantity)
+            source = 'unit_price'
+        if source == 'unit_price':
+            if self.unit_price is not None:
+                if (not self.base_price
+                        or self.unit_price > self.base_price):
+                    # A price above the list price is a new list price,
+                    # not a negative discount.
+                    self.base_price = self.unit_price
+                self.discount = (1 - self.unit_price / self.base_price
+                    if self.base_price else Decimal(0)).quantize(
+                    Decimal(1) / 10 ** DISCOUNT_DIGITS[1])
+        elif source in {'discount', 'base_price'} or self.unit_price is None:
+            if self.base_price is not None:
+                self.unit_price = round_price(
+                    self.base_price * (1 - (self.discount or 0)))
+        if self.unit_price is not None:
+            self.amount = self._round_amount(quantity * self.unit_price)
+        else:
+            self.amount = None
+        if self.cost_price is not None:
+            self.cost = self._round_amount(quantity * self.cost_price)
+        else:
+            self.cost = None
+        # Clients recompute a field from its depends only when the user
+        # changed one of them, not when an on_change did.
+        self.margin = self.on_change_with_margin()
+        self.margin_rate = self.on_change_with_margin_rate()
+
+    @fields.depends(methods=['compute_base_price', 'compute_cost_price',
+            'compute_prices'])
+    def _reprice_product(self):
+        self.base_price = self.compute_base_price()
+        self.cost_price = self.compute_cost_price()
+        self.compute_prices('base_price')
+
+    @fields.depends(methods=['_reprice_product'])
+    def on_change_product(self):
+        super().on_change_product()
+        self._reprice_product()
+
+    @fields.depends(methods=['_reprice_product'])
+    def on_change_unit(self):
+        if hasattr(super(), 'on_change_unit'):
+            super().on_change_unit()
+        self._reprice_product()
+
+    @fields.depends(methods=['compute_prices'])
+    def on_change_quantity(self):
+        if hasattr(super(), 'on_change_quantity'):
+            super().on_change_quantity()
+        self.compute_prices()
+
+    @fields.depends(methods=['compute_prices'])
+    def on_change_base_price(self):
+        self.compute_prices('base_price')
+
+    @fields.depends(methods=['compute_prices'])
+    def on_change_discount(self):
+        self.compute_prices('discount')
+
+    @fields.depends(methods=['compute_prices'])
+    def on_change_unit_price(self):
+        self.compute_prices('unit_price')
+
+    @fields.depends(methods=['compute_prices'])
+    def on_change_amount(self):
+        self.compute_prices('amount')
+
+    @fields.depends(methods=['compute_prices'])
+    def on_change_cost_price(self):
+        self.compute_prices('cost_price')
+
+    @fields.depends('amount', 'cost')
+    def on_change_with_margin(self, name=None):
+        if self.amount is not None:
+            return self.amount - (self.cost or 0)
+
+    @fields.depends('amount', methods=['on_change_with_margin'])
+    def on_change_with_margin_rate(self, name=None):
+        margin = self.on_change_with_margin()
+        if self.amount and margin is not None:
+            return (margin / self.amount).quantize(
+                Decimal(1) / 10 ** DISCOUNT_DIGITS[1])
+
+    def _changed_prices(self, given):
+        """The values to write so that the line agrees with the fields given
+        over RPC; the first of _price_sources given leads."""
+        names = ['base_price', 'discount', 'unit_price', 'amount',
+            'cost_price', 'cost']
+        before = {n: getattr(self, n) for n in names}
+        if given & {'product', 'unit'}:
+            if 'base_price' not in given:
+                self.base_price = self.compute_base_price()
+            if 'cost_price' not in given:
+                self.cost_price = self.compute_cost_price()
+        source = next((s for s in self._price_sources if s in given), None)
+        if source == 'cost_price':
+            source = None
+        if source is None and given & {'product', 'unit'}:
+            source = 'base_price'
+        self.compute_prices(source)
+        if source == 'unit_price' and given >= {'discount', 'base_price'}:
+            # The discount entered, rather than the one rounded back from
+            # the unit price it gave
+            self.base_price = before['base_price']
+            self.discount = before['discount']
+        return {n: getattr(self, n) for n in names
+            if getattr(self, n) != before[n]}
+
+    @classmethod
+    def _recompute(cls, lines_given):
+        to_write = []
+        for line, given in lines_given:
+            changes = line._changed_prices(given)
+            if changes:
+                to_write.extend(([line], changes))
+        if to_write:
+            super().write(*to_write)
+
+    @classmethod
+    def create(cls, vlist):
+        # The values are completed before the insertion, so that creating
+        # many lines costs no write per line.
+        watched = set(cls._price_sources) | cls._price_inputs
+        names = ['opportunity', 'product', 'unit', 'quantity', 'base_price',
+            'discount', 'unit_price', 'amount', 'cost_price', 'cost']
+        vlist = [v.copy() for v in vlist]
+        for values in vlist:
+            given = set(values) & watched
+            if not given or not values.get('opportunity'):
+                continue
+            line = cls(**{n: values.get(n) for n in names})
+            if line.discount is None and 'discount' not in values:
+                line.discount = cls.default_discount()
+            line.company = line.on_change_with_company()
+            line.currency = line.on_change_with_currency()
+            values.update(line._changed_prices(given))
+            if 'discount' not in values:
+                values['discount'] = line.discount
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        watched = set(cls._price_sources) | cls._price_inputs
+        todo = []
+        actions = iter(args)
+        for lines, values in zip(actions, actions):
+            given = set(values) & watched
+            if given:
+                todo.append((lines, given))
+        super().write(*args)
+        cls._recompute(
+            (l, given) for lines, given in todo for l in cls.browse(lines))
+
+    def get_sale_line(self, sale):
+        sale_line = super().get_sale_line(sale)
+        # The quotation shows the negotiated price, not the list price.
+        if self.unit_price is not None:
+            sale_line.unit_price = self.unit_price
+            sale_line.amount = sale_line.on_change_with_amount()
+        return sale_line
+
+
+class Opportunity(metaclass=PoolMeta):
+    __name__ = 'sale.opportunity'
+
+    lines_amount = fields.Function(Monetary(
+            "Lines Amount", digits='currency', currency='currency',
+            help="The sum of the amounts of the lines."),
+        'get_lines_totals')
+    lines_cost = fields.Function(Monetary(
+            "Lines Cost", digits='currency', currency='currency',
+            help="The sum of the costs of the lines."),
+        'get_lines_totals')
+    margin = fields.Function(Monetary(
+            "Margin", digits='currency', currency='currency',
+            help="The lines amount less their cost."),
+        'get_lines_totals')
+    margin_rate = fields.Function(fields.Numeric(
+            "Margin Rate", digits=DISCOUNT_DIGITS,
+            help="The margin over the lines amount."),
+        'get_lines_totals')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._buttons.update({
+                'sum_lines': {
+                    'invisible': ~Eval('state').in_(OPEN_STATES),
+                    'readonly': ~Eval('lines', []),
+                    'icon': 'tryton-refresh',
+                    'depends': ['state', 'lines'],
+                    },
+                'apply_discount': {
+                    'invisible': ~Eval('state').in_(OPEN_STATES),
+                    'readonly': ~Eval('lines', []),
+                    'depends': ['state', 'lines'],
+                    },
+                })
+
+    @classmethod
+    def get_lines_totals(cls, opportunities, names):
+        "Sums of the lines of all opportunities, one query per slice of ids"
+        pool = Pool()
+        Line = pool.get('sale.opportunity.line')
+        line = Line.__table__()
+        cursor = Transaction().connection.cursor()
+        amounts, costs = defaultdict(Decimal), defaultdict(Decimal)
+        for sub_ids in grouped_slice(
+                [o.id for o in opportunities], backend.MAX_QUERY_PARAMS):
+            cursor.execute(*line.select(
+                    line.opportunity,
+                    Sum(Coalesce(line.amount, 0)),
+                    Sum(Coalesce(line.cost, 0)),
+                    where=reduce_ids(line.opportunity, sub_ids),
+                    group_by=[line.opportunity]))
+            for opportunity_id, amount, cost in cursor:
+                # SQLite returns sums of decimals as float or int
+                amounts[opportunity_id] = Decimal(str(amount))
+                costs[opportunity_id] = Decimal(str(cost))
+        result = {n: {} for n in names}
+        for opportunity in opportunities:
+            currency = opportunity.currency
+            amount = currency.round(amounts[opportunity.id])
+            cost = currency.round(costs[opportunity.id])
+            margin = amount - cost
+            values = {
+                'lines_amount': amount,
+                'lines_cost': cost,
+                'margin': margin,
+                'margin_rate': ((margin / amount).quantize(
+                        Decimal(1) / 10 ** DISCOUNT_DIGITS[1])
+                    if amount else None),
+                }
+            for name in names:
+                result[name][opportunity.id] = values[name]
+        return result
+
+    @classmethod
+    @ModelView.button
+    def sum_lines(cls, opportunities):
+        "Take the sum of the lines as the estimated amount"
+        to_write = []
+        for opportunity in opportunities:
+            if opportunity.state not in OPEN_STATES:
+                continue
+            if opportunity.amount != opportunity.lines_amount:
+                to_write.extend(
+                    ([opportunity], {'amount': opportunity.lines_amount}))
+        if to_write:
+            cls.write(*to_write)
+
+    @classmethod
+    @ModelView.button_action('crm_plus.wizard_apply_discount')
+    def apply_discount(cls, opportunities):
+        pass
+
+
+class ApplyDiscountStart(ModelView):
+    "Apply Discount"
+    __name__ = 'crm.opportunity.apply_discount.start'
+
+    discount = fields.Numeric(
+        "Discount", digits=DISCOUNT_DIGITS, required=True,
+        domain=[('discount', '>=', 0), ('discount', '<=', 1)],
+        help="The rate taken off the list price of every line.")
+
+
+class ApplyDiscount(Wizard):
+    "Apply Discount"
+    __name__ = 'crm.opportunity.apply_discount'
+
+    start = StateView(
+        'crm.opportunity.apply_discount.start',
+        'crm_plus.opportunity_apply_discount_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Apply", 'apply', 'tryton-ok', default=True),
+            ])
+    apply = StateTransition()
+
+    def transition_apply(self):
+        pool = Pool()
+        Line = pool.get('sale.opportunity.line')
+        # Closed opportunities keep the prices they were decided on.
+        lines = Line.search([
+                ('opportunity', 'in', [r.id for r in self.records]),
+                ('opportunity.state', 'in', OPEN_STATES),
+                ])
+        if lines:
+            Line.write(lines, {'discount': self.start.discount})
+        return 'end'
+
+    def end(self):
+        return 'reload'
