@@ -407,3 +407,28 @@ class CompetitorReport(ModelSQL, ModelView):
         closed = self.won + self.lost + self.lost_others
         if closed:
             return self.won / closed
+
+
+class PartyReplace(metaclass=PoolMeta):
+    __name__ = 'party.replace'
+
+    @classmethod
+    def fields_to_replace(cls):
+        return super().fields_to_replace() + [
+            ('crm.competitor', 'party'),
+            ('sale.opportunity.influencer', 'contact'),
+            ]
+
+
+class PartyErase(metaclass=PoolMeta):
+    __name__ = 'party.erase'
+
+    def to_erase(self, party_id):
+        pool = Pool()
+        Influencer = pool.get('sale.opportunity.influencer')
+        # What was noted about a person's stance is personal data; the
+        # role they played in a deal is not.
+        return super().to_erase(party_id) + [
+            (Influencer, [('contact', '=', party_id)], True,
+                ['notes'], [None]),
+            ]

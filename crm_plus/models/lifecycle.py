@@ -97,6 +97,11 @@ class Opportunity(metaclass=PoolMeta):
         if selection not in cls.state.selection:
             index = [s for s, _ in cls.state.selection].index('converted')
             cls.state.selection.insert(index, selection)
+        # A lead keeps on hold without the party and employee that the
+        # host requires from an opportunity on.
+        for field in [cls.party, cls.employee]:
+            field.states = field.states.copy()
+            field.states['required'] &= Eval('state') != 'frozen'
         cls._transitions |= {
             ('lead', 'frozen'),
             ('opportunity', 'frozen'),

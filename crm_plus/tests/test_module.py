@@ -878,14 +878,18 @@ class CrmPlusTestCase(
         Sale = pool.get('sale.sale')
         company, employee, customer, *_ = self._lifecycle_setup()
         with set_company(company):
-            lead, deal = Opportunity.create([
+            lead, deal, prospect = Opportunity.create([
                     {'party': customer.id, 'employee': employee.id},
                     {'party': customer.id, 'employee': employee.id,
                         'state': 'opportunity'},
+                    {},
                     ])
             self.assertTrue(deal.is_forecast)
             today = datetime.date.today()
             Opportunity.set_frozen([lead, deal], "Budget review", today)
+            # A prospect without party nor employee can wait as well.
+            Opportunity.set_frozen([prospect], "Fair postponed", today)
+            self.assertEqual(prospect.state, 'frozen')
             self.assertEqual(
                 [(o.state, o.frozen_from) for o in [lead, deal]],
                 [('frozen', 'lead'), ('frozen', 'opportunity')])
