@@ -226,6 +226,7 @@ class Generator:
             self.create_activities()
             self.create_stages()
             self.create_lines()
+            self.create_competition()
 
     # Company and accounting
 
@@ -1386,6 +1387,117 @@ class Generator:
         Expense.confirm([e for e, f in zip(expenses, fates) if f != 'draft'])
         Expense.cancel(
             [e for e, f in zip(expenses, fates) if f == 'cancelled'])
+    # Competition, buying influences and the life cycle
+
+    def create_competition(self):
+        """Competitors on the opportunities, the buying influences of the
+        partners' contact persons, the reasons and winners of the lost
+        opportunities, and a few deals on hold"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Competitor = pool.get('crm.competitor')
+        Opportunity = pool.get('sale.opportunity')
+        Line = pool.get('sale.opportunity.competitor')
+        Influencer = pool.get('sale.opportunity.influencer')
+        rng = self.rng
+        currency = self.company.currency.id
+        competitors = Competitor.create([{
+                    'name': name,
+                    'website': 'https://%s.example' % _slug(name),
+                    'strengths': strengths,
+                    'weaknesses': weaknesses,
+                    'products': [('create', [{
+                                    'name': '%s %s' % (name, product),
+                                    'price': Decimal(price),
+                                    'currency': currency,
+                                    } for product, price in products])],
+                    } for name, strengths, weaknesses, products in [
+                    ("Acme Systems", "Low prices.", "Slow support.",
+                        [("Lite", 900), ("Pro", 4500)]),
+                    ("Globex", "Large references.", "Rigid contracts.",
+                        [("Suite", 12000)]),
+                    ("Initech", "Local presence.", "Few products.",
+                        [("Basic", 1500)]),
+                    ("Umbrella Trading", "Fast delivery.", "Quality.",
+                        [("Standard", 2500), ("Plus", 3900)]),
+                    ]])
+        roles = [ModelData.get_id('crm_plus', 'decision_role_%s' % code)
+            for code in ['economic', 'user', 'technical', 'coach']]
+        reasons = {code: ModelData.get_id('crm_plus', 'lost_reason_%s' % code)
+            for code in ['price', 'product_fit', 'competitor', 'no_budget',
+                'no_decision', 'timing']}
+        contacts = getattr(self, 'partner_contacts', {})
+        opportunities = Opportunity.browse([o[0] for o in self.opportunities])
+        levels = ['low', 'medium', 'high']
+        lines, influencers, frozen, lost = [], [], [], []
+        for opportunity, (_, party_index, *_) in zip(
+                opportunities, self.opportunities):
+            amount = opportunity.amount or Decimal(0)
+            taking_part = rng.sample(competitors, rng.choice([0, 1, 1, 2, 3]))
+            for competitor in taking_part:
+                lines.append({
+                        'opportunity': opportunity.id,
+                        'competitor': competitor.id,
+                        'threat': rng.choice(levels),
+                        'price': (
+                            Decimal(_round(
+                                    amount * Decimal(rng.uniform(0.8, 1.15)),
+                                    10)) if amount else None),
+                        })
+            if party_index is not None:
+                party = self.partners[party_index][0]
+                for person in contacts.get(party, [])[:3]:
+                    influencers.append({
+                            'opportunity': opportunity.id,
+                            'contact': person,
+                            'role': rng.choice(roles),
+                            'influence': rng.choice(levels),
+                            'attitude': rng.choice(
+                                ['supporter', 'neutral', 'opponent']),
+                            })
+            if opportunity.state == 'lost':
+                winner = (rng.choice(taking_part)
+                    if taking_part and rng.random() < 0.7 else None)
+                if winner:
+                    reason = rng.choice(['price', 'competitor', 'product_fit'])
+                else:
+                    reason = rng.choice(['no_budget', 'no_decision', 'timing'])
+                lost.append((opportunity, reasons[reason], winner))
+            elif (opportunity.state in {'lead', 'opportunity'}
+                    and rng.random() < 0.04):
+                frozen.append(opportunity)
+        Line.create(lines)
+        Influencer.create(influencers)
+        to_write = []
+        for opportunity, reason, winner in lost:
+            price = None
+            if winner:
+                price = next(l['price'] for l in lines
+                    if l['opportunity'] == opportunity.id
+                    and l['competitor'] == winner.id)
+            to_write.extend(([opportunity], {
+                        'lost_reason_type': reason,
+                        'winning_competitor': winner.id if winner else None,
+                        'winning_price': price,
+                        }))
+        for opportunity in frozen:
+            to_write.extend(([opportunity], {
+                        'state': 'frozen',
+                        'frozen_from': opportunity.state,
+                        'freeze_reason': rng.choice(words.FREEZE_REASONS),
+                        'frozen_date': min(
+                            opportunity.start_date, dt.date.today()),
+                        }))
+        if to_write:
+            Opportunity.write(*to_write)
+        winners = Line.search([
+                ('opportunity.state', '=', 'lost'),
+                ('opportunity.winning_competitor', '!=', None),
+                ])
+        Line.write(
+            [l for l in winners
+                if l.competitor == l.opportunity.winning_competitor],
+            {'winner': True})
 
     # Activities
 

@@ -133,6 +133,13 @@ OPPORTUNITY_DESCRIPTIONS = [
     "Capacity increase",
     "Tender",
     ]
+FREEZE_REASONS = [
+    "The customer merges with another group.",
+    "Budget frozen until the annual audit.",
+    "The decision maker left the company.",
+    "Waiting for the public tender to be published.",
+    ]
+
 LOST_REASONS = [
     "Price too high.",
     "The customer chose a competitor.",

@@ -1,6 +1,7 @@
 # This file is part of crm_plus.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 import datetime
+from decimal import Decimal
 import os
 import re
 from unittest.mock import patch
@@ -10,6 +11,7 @@ import polib
 from trytond.model.exceptions import (
     AccessError, DomainValidationError, SQLConstraintError, ValidationError)
 from trytond.modules.crm_plus.exchange import Contact, Email
+from trytond.modules.crm_plus.models.lifecycle import LOST_CHECKED
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, create_employee, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
@@ -859,6 +861,252 @@ class CrmPlusTestCase(
         self.assertEqual(reported, [0, 500, 1000, 1203])
         self.assertEqual(
             Party.search([('name', 'like', "Person %")], count=True), 1203)
+
+    def _lifecycle_setup(self):
+        "A company with an employee, a customer, two competitors, a reason"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Competitor = pool.get('crm.competitor')
+        LostReason = pool.get('crm.lost_reason')
+        company = create_company()
+        employee = create_employee(company)
+        customer, = Party.create([{'name': "Envases"}])
+        acme, globex = Competitor.create([
+                {'name': "Acme"}, {'name': "Globex"}])
+        price, = LostReason.search([('name', '=', "Price")])
+        return company, employee, customer, acme, globex, price
+
+    @with_transaction()
+    def test_freeze_unfreeze(self):
+        "Frozen deals leave the forecast, get no sale, and come back"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Sale = pool.get('sale.sale')
+        company, employee, customer, *_ = self._lifecycle_setup()
+        with set_company(company):
+            lead, deal, prospect = Opportunity.create([
+                    {'party': customer.id, 'employee': employee.id},
+                    {'party': customer.id, 'employee': employee.id,
+                        'state': 'opportunity'},
+                    {},
+                    ])
+            self.assertTrue(deal.is_forecast)
+            today = datetime.date.today()
+            Opportunity.set_frozen([lead, deal], "Budget review", today)
+            # A prospect without party nor employee can wait as well.
+            Opportunity.set_frozen([prospect], "Fair postponed", today)
+            self.assertEqual(prospect.state, 'frozen')
+            self.assertEqual(
+                [(o.state, o.frozen_from) for o in [lead, deal]],
+                [('frozen', 'lead'), ('frozen', 'opportunity')])
+            self.assertEqual(deal.freeze_reason, "Budget review")
+            self.assertEqual(deal.frozen_date, today)
+            self.assertFalse(deal.is_forecast)
+
+            with self.assertRaises(AccessError):
+                Opportunity.convert([deal])
+            with self.assertRaises(AccessError):
+                Sale.create([{
+                            'party': customer.id,
+                            'company': company.id,
+                            'origin': str(deal),
+                            }])
+            self.assertEqual(deal.state, 'frozen')
+
+            Opportunity.unfreeze([lead, deal])
+            self.assertEqual(
+                [(o.state, o.frozen_from) for o in [lead, deal]],
+                [('lead', None), ('opportunity', None)])
+            self.assertTrue(deal.is_forecast)
+
+    @with_transaction()
+    def test_lose_with_reason_and_winner(self):
+        "Losing records the reason and marks or adds the winning line"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Line = pool.get('sale.opportunity.competitor')
+        LostReason = pool.get('crm.lost_reason')
+        company, employee, customer, acme, globex, price = (
+            self._lifecycle_setup())
+        no_budget, = LostReason.search([('name', '=', "No Budget")])
+        with set_company(company):
+            with_line, without_line, other = Opportunity.create([
+                    {'party': customer.id, 'employee': employee.id,
+                        'state': 'opportunity', 'competitors': [
+                            ('create', [
+                                    {'competitor': acme.id,
+                                        'price': Decimal('90')},
+                                    {'competitor': globex.id}])]},
+                    {'party': customer.id, 'employee': employee.id},
+                    {'party': customer.id, 'employee': employee.id},
+                    ])
+
+            with self.assertRaises(AccessError):
+                Opportunity.lose([with_line], price)
+            Opportunity.lose(
+                [with_line, without_line], price, competitor=acme,
+                price=Decimal('85'), lessons="Cheaper support")
+            for opportunity in [with_line, without_line]:
+                self.assertEqual(opportunity.state, 'lost')
+                self.assertEqual(opportunity.lost_reason_type, price)
+                self.assertEqual(opportunity.winning_competitor, acme)
+                self.assertEqual(opportunity.winning_price, Decimal('85'))
+                self.assertEqual(opportunity.lost_reason, "Cheaper support")
+            self.assertEqual(
+                sorted((l.competitor.name, l.winner, l.price)
+                    for l in with_line.competitors),
+                [("Acme", True, Decimal('85')), ("Globex", False, None)])
+            line, = without_line.competitors
+            self.assertEqual(
+                (line.competitor, line.winner, line.price),
+                (acme, True, Decimal('85')))
+
+            # A reason without competitor needs none.
+            Opportunity.lose([other], no_budget)
+            self.assertEqual(other.state, 'lost')
+            self.assertEqual(other.winning_competitor, None)
+            self.assertEqual(Line.search([('opportunity', '=', other.id)]), [])
+
+    @with_transaction()
+    def test_lost_without_reason_refused_over_rpc(self):
+        "A user's lost without reason is refused, the host's process is not"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Sale = pool.get('sale.sale')
+        company, employee, customer, *_ = self._lifecycle_setup()
+        with set_company(company):
+            deal, cancelled_sale = Opportunity.create([
+                    {'party': customer.id, 'employee': employee.id,
+                        'state': 'opportunity'},
+                    {'party': customer.id, 'employee': employee.id,
+                        'state': 'opportunity'},
+                    ])
+            with self.assertRaises(AccessError):
+                Opportunity.lost([deal])
+
+            # The key that lets the wizard and process through is private:
+            # the RPC layer drops it from what a client sends.
+            args, kwargs, context, _ = Opportunity.__rpc__['lost'].convert(
+                Opportunity, [deal.id], {LOST_CHECKED: True})
+            self.assertNotIn(LOST_CHECKED, context)
+            with Transaction().set_context(context):
+                with self.assertRaises(AccessError):
+                    Opportunity.lost(*args, **kwargs)
+            self.assertEqual(deal.state, 'opportunity')
+
+            # All its sales cancelled, the host loses the deal by itself.
+            Sale.create([{
+                        'party': customer.id,
+                        'company': company.id,
+                        'origin': str(cancelled_sale),
+                        'state': 'cancelled',
+                        }])
+            Opportunity.process([cancelled_sale])
+            self.assertEqual(cancelled_sale.state, 'lost')
+            self.assertEqual(cancelled_sale.lost_reason_type, None)
+
+    @with_transaction()
+    def test_influencer_parent_from_reports_to(self):
+        "An influencer answers by default to whom the contact reports to"
+        pool = Pool()
+        Party = pool.get('party.party')
+        Opportunity = pool.get('sale.opportunity')
+        Influencer = pool.get('sale.opportunity.influencer')
+        company, employee, customer, *_ = self._lifecycle_setup()
+        boss, = Party.create([{
+                    'name': "Ana Boss", 'party_kind': 'person',
+                    'organisation': customer.id}])
+        engineer, = Party.create([{
+                    'name': "Luis Engineer", 'party_kind': 'person',
+                    'organisation': customer.id, 'reports_to': boss.id}])
+        with set_company(company):
+            deal, other = Opportunity.create([
+                    {'party': customer.id, 'employee': employee.id},
+                    {'party': customer.id, 'employee': employee.id},
+                    ])
+            top, = Influencer.create([{
+                        'opportunity': deal.id, 'contact': boss.id}])
+            below, alone = Influencer.create([
+                    {'opportunity': deal.id, 'contact': engineer.id},
+                    {'opportunity': other.id, 'contact': engineer.id},
+                    ])
+            self.assertEqual(below.parent, top)
+            self.assertEqual(top.children, (below,))
+            # The boss takes no part in the other deal.
+            self.assertEqual(alone.parent, None)
+
+    @with_transaction()
+    def test_competitor_and_lost_reports(self):
+        "The reports count and sum by competitor, reason and outcome"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Report = pool.get('crm.competitor.report')
+        LostReport = pool.get('crm.lost.report')
+        LostReason = pool.get('crm.lost_reason')
+        company, employee, customer, acme, globex, price = (
+            self._lifecycle_setup())
+        timing, = LostReason.search([('name', '=', "Timing")])
+
+        def deal(amount, *competitors):
+            return {
+                'party': customer.id, 'employee': employee.id,
+                'amount': Decimal(amount), 'state': 'opportunity',
+                'competitors': [('create', [
+                            {'competitor': c.id} for c in competitors])],
+                }
+        with set_company(company):
+            won, lost_acme, lost_globex, lost_timing, open_ = (
+                Opportunity.create([
+                        deal(100, acme, globex),
+                        deal(200, acme, globex),
+                        deal(400, acme, globex),
+                        deal(800, acme),
+                        deal(1600, globex),
+                        ]))
+            Opportunity.write([won], {'state': 'won'})
+            Opportunity.lose([lost_acme], price, competitor=acme)
+            Opportunity.lose([lost_globex], price, competitor=globex)
+            Opportunity.lose([lost_timing], timing)
+
+            with Transaction().set_context(company=company.id):
+                rows = {r.competitor.name: r for r in Report.search([])}
+                lost_rows = sorted(
+                    (r.reason.name,
+                        r.competitor.name if r.competitor else None,
+                        r.number, r.amount)
+                    for r in LostReport.search([]))
+            acme_row, globex_row = rows["Acme"], rows["Globex"]
+            self.assertEqual(
+                (acme_row.number, acme_row.amount, acme_row.won,
+                    acme_row.won_amount, acme_row.lost, acme_row.lost_amount,
+                    acme_row.lost_others),
+                (4, Decimal(1500), 1, Decimal(100), 1, Decimal(200), 2))
+            self.assertEqual(acme_row.win_rate, 0.25)
+            self.assertEqual(
+                (globex_row.number, globex_row.amount, globex_row.won,
+                    globex_row.lost, globex_row.lost_others),
+                (4, Decimal(2300), 1, 1, 1))
+            self.assertAlmostEqual(globex_row.win_rate, 1 / 3)
+            self.assertEqual(lost_rows, [
+                    ("Price", "Acme", 1, Decimal(200)),
+                    ("Price", "Globex", 1, Decimal(400)),
+                    ("Timing", None, 1, Decimal(800)),
+                    ])
+
+            # Another company sees nothing of it.
+            with Transaction().set_context(company=-1):
+                self.assertEqual(Report.search([]), [])
+                self.assertEqual(LostReport.search([]), [])
+            # The date range selects on the start for the competition, on
+            # the loss for the lost report.
+            tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+            with Transaction().set_context(
+                    company=company.id, from_date=tomorrow):
+                self.assertEqual(Report.search([]), [])
+                self.assertEqual(LostReport.search([]), [])
+            with Transaction().set_context(
+                    company=company.id, employee=employee.id):
+                self.assertEqual(len(LostReport.search([])), 3)
 
     def test_translations_complete(self):
         "Every catalogue translates every string, keeping its placeholders"
