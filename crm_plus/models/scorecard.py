@@ -77,7 +77,7 @@ class Scorecard(DeactivableMixin, ModelSQL, ModelView):
 
     @classmethod
     def default_threshold(cls):
-        return 50
+        return 50.0
 
     @classmethod
     def default_update_probability(cls):
@@ -111,7 +111,7 @@ class Criterion(sequence_ordered(), ModelSQL, ModelView):
 
     @classmethod
     def default_weight(cls):
-        return 1
+        return 1.0
 
 
 class CriterionLevel(ModelSQL, ModelView):
@@ -454,7 +454,7 @@ class Configuration(metaclass=PoolMeta):
 
     @classmethod
     def default_warning_score_drop(cls):
-        return 10
+        return 10.0
 
 
 class Opportunity(metaclass=PoolMeta):
