@@ -416,13 +416,6 @@ class Activity(NotifyEmployeesMixin, Workflow, ModelSQL, ModelView):
         return texts
 
     @classmethod
-    def _cron_company_domain(cls):
-        # The cron runs once per company set on it, or once for all when
-        # none is set (as on a database created before its company).
-        company = Transaction().context.get('company')
-        return [('company', '=', company)] if company else []
-
-    @classmethod
     def send_reminders(cls):
         "Remind the users of the responsible employee of due activities"
         now = datetime.datetime.now()

@@ -77,6 +77,13 @@ class NotifyEmployeesMixin:
         return users
 
     @classmethod
+    def _cron_company_domain(cls):
+        # The crons run once per company set on them, or once for all when
+        # none is set (as on a database created before its company).
+        company = Transaction().context.get('company')
+        return [('company', '=', company)] if company else []
+
+    @classmethod
     def _notification_email(cls):
         "Whether the notifications are also sent by e-mail"
         return False

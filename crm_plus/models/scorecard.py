@@ -19,7 +19,7 @@ from trytond.model import (
 from trytond.model.exceptions import AccessError
 from trytond.exceptions import UserError
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval, If, PYSONEncoder
+from trytond.pyson import Bool, Eval, If, PYSONEncoder
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
 
@@ -155,7 +155,7 @@ class Evaluation(Workflow, ModelSQL, ModelView):
     scorecard = fields.Many2One(
         'crm.scorecard', "Scorecard", required=True, ondelete='RESTRICT',
         states={
-            'readonly': _states['readonly'] | Eval('answers', [0]),
+            'readonly': _states['readonly'] | Bool(Eval('answers', [0])),
             })
     date = fields.DateTime("Date", required=True, states=_states)
     employee = fields.Many2One(
@@ -271,8 +271,10 @@ class Evaluation(Workflow, ModelSQL, ModelView):
             external=False):
         super().check_modification(
             mode, evaluations, values=values, external=external)
-        # A completed evaluation is the history of the opportunity.
-        if mode in {'write', 'delete'}:
+        # A completed evaluation is the history of the opportunity; it goes
+        # only with the opportunity, deleted without checking access.
+        if mode == 'write' or (
+                mode == 'delete' and Transaction().check_access):
             for evaluation in evaluations:
                 if evaluation.state == 'done':
                     raise AccessError(gettext(
@@ -414,7 +416,8 @@ class EvaluationAnswer(ModelSQL, ModelView):
     def check_modification(cls, mode, answers, values=None, external=False):
         super().check_modification(
             mode, answers, values=values, external=external)
-        if mode in {'write', 'delete'}:
+        if mode == 'write' or (
+                mode == 'delete' and Transaction().check_access):
             for answer in answers:
                 if answer.evaluation.state == 'done':
                     raise AccessError(gettext(

@@ -195,12 +195,6 @@ class Opportunity(NotifyEmployeesMixin, metaclass=PoolMeta):
             for o in opportunities}
 
     @classmethod
-    def _cron_company_domain(cls):
-        # The cron runs once per company set on it, or once for all.
-        company = Transaction().context.get('company')
-        return [('company', '=', company)] if company else []
-
-    @classmethod
     def notify_warnings(cls):
         """Notify the users of the employee of the opportunities newly
         flagged since the last run; a flag that clears and comes back is

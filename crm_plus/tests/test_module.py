@@ -17,7 +17,7 @@ from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
-from trytond.transaction import Transaction, inactive_records
+from trytond.transaction import Transaction, check_access, inactive_records
 
 
 def create_activity_user(company, employee, login, email=None):
@@ -524,7 +524,7 @@ class CrmPlusTestCase(
 
             with self.assertRaises(AccessError):
                 Evaluation.write([evaluation], {'notes': "Better"})
-            with self.assertRaises(AccessError):
+            with self.assertRaises(AccessError), check_access():
                 Evaluation.delete([evaluation])
 
             # Without probability update, a lower score keeps it.
@@ -551,6 +551,12 @@ class CrmPlusTestCase(
             self.assertEqual(opportunity.warnings, ('low_score',))
             self.assertEqual(
                 [e.score for e in opportunity.evaluations], [15, 60, 70])
+
+            # The history goes with a cancelled opportunity that is deleted.
+            Opportunity.cancel([opportunity])
+            with check_access():
+                Opportunity.delete([opportunity])
+            self.assertEqual(Evaluation.search([]), [])
 
     def _create_opportunities(self, company, employee, count, **values):
         pool = Pool()
