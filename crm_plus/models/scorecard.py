@@ -272,9 +272,9 @@ class Evaluation(Workflow, ModelSQL, ModelView):
         super().check_modification(
             mode, evaluations, values=values, external=external)
         # A completed evaluation is the history of the opportunity; it goes
-        # only with the opportunity, deleted without checking access.
+        # only with the opportunity (a cascade, not external).
         if mode == 'write' or (
-                mode == 'delete' and Transaction().check_access):
+                mode == 'delete' and external):
             for evaluation in evaluations:
                 if evaluation.state == 'done':
                     raise AccessError(gettext(
@@ -417,7 +417,7 @@ class EvaluationAnswer(ModelSQL, ModelView):
         super().check_modification(
             mode, answers, values=values, external=external)
         if mode == 'write' or (
-                mode == 'delete' and Transaction().check_access):
+                mode == 'delete' and external):
             for answer in answers:
                 if answer.evaluation.state == 'done':
                     raise AccessError(gettext(
