@@ -284,7 +284,8 @@ class Evaluation(Workflow, ModelSQL, ModelView):
     @classmethod
     def copy(cls, evaluations, default=None):
         default = default.copy() if default is not None else {}
-        default.setdefault('date', None)
+        # A copy is a new evaluation, made now.
+        default.setdefault('date', cls.default_date())
         return super().copy(evaluations, default=default)
 
     @classmethod
