@@ -227,6 +227,8 @@ class Generator:
             self.create_stages()
             self.create_lines()
             self.create_competition()
+            self.step("Evaluating the open opportunities")
+            self.create_scorecards()
 
     # Company and accounting
 
@@ -1705,6 +1707,38 @@ class Generator:
                 vlist = []
         if vlist:
             Activity.create(vlist)
+
+    def create_scorecards(self):
+        """Evaluations of most open opportunities on the shipped scorecard,
+        a second one for some, so that scores and drops show"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Scorecard = pool.get('crm.scorecard')
+        Evaluation = pool.get('crm.scorecard.evaluation')
+        Answer = pool.get('crm.scorecard.evaluation.answer')
+        rng = self.rng
+        scorecard = Scorecard(
+            ModelData.get_id('crm_plus', 'scorecard_default'))
+        criteria = [(c, list(c.levels)) for c in scorecard.criteria]
+        evaluations = []
+        for (opportunity, _, employee, start, _, state,
+                _) in self.opportunities:
+            if state not in {'lead', 'opportunity'} or rng.random() >= 0.7:
+                continue
+            days = max((self.now.date() - start).days, 0)
+            for _ in range(rng.choice([1, 1, 1, 2])):
+                date = dt.datetime.combine(
+                    start + dt.timedelta(days=rng.randint(0, days)),
+                    dt.time(rng.randint(8, 17)))
+                evaluations.append(Evaluation(
+                        opportunity=opportunity, scorecard=scorecard,
+                        date=date, employee=employee,
+                        answers=[Answer(criterion=c, level=rng.choice(ls))
+                            for c, ls in criteria]))
+        for index in range(0, len(evaluations), BATCH):
+            batch = evaluations[index:index + BATCH]
+            Evaluation.save(batch)
+            Evaluation.complete(batch)
 
     # Summary
 

@@ -8,11 +8,8 @@ responsible employee) and a due date. Two crons remind the responsible
 users before an activity and raise an alarm once an activity is overdue.
 """
 import datetime
-import json
 from collections import defaultdict
-from email.message import EmailMessage
 
-from trytond import config
 from trytond.i18n import gettext
 from trytond.model import (
     DeactivableMixin, Index, ModelSingleton, ModelSQL, ModelView, Workflow,
@@ -20,11 +17,10 @@ from trytond.model import (
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
-from trytond.sendmail import sendmail_transactional
 from trytond.tools import timezone as tz
 from trytond.transaction import Transaction
 
-from .mixins import CodeMixin
+from .mixins import CodeMixin, NotifyEmployeesMixin
 
 STATES = [
     ('planned', "Planned"),
@@ -63,7 +59,7 @@ class ActivityType(
         return False
 
 
-class Activity(Workflow, ModelSQL, ModelView):
+class Activity(NotifyEmployeesMixin, Workflow, ModelSQL, ModelView):
     "Activity"
     __name__ = 'crm.activity'
     __string__ = "Activity"
@@ -385,22 +381,6 @@ class Activity(Workflow, ModelSQL, ModelView):
                 'completed_by': None,
                 })
 
-    @classmethod
-    def _users_of_employees(cls, employees):
-        "Return the users working as each employee, by employee id"
-        pool = Pool()
-        User = pool.get('res.user')
-        employee_ids = {e.id for e in employees if e}
-        users = defaultdict(list)
-        if employee_ids:
-            for user in User.search([
-                        ('employees', 'in', list(employee_ids)),
-                        ]):
-                for employee in user.employees:
-                    if employee.id in employee_ids:
-                        users[employee.id].append(user)
-        return users
-
     def _format_when(self, lang, tzinfo):
         "The due date of a task, else the start in the time zone"
         if self.task and self.due_date:
@@ -411,73 +391,29 @@ class Activity(Workflow, ModelSQL, ModelView):
         return lang.strftime(start, lang.date + ' %H:%M')
 
     @classmethod
-    def _notify(cls, notices, icon):
-        """Create the in-client notifications of notices
-
-        notices is a list of (activity, user, message id); the text is in the
-        language of each user.
-        """
+    def _notification_email(cls):
         pool = Pool()
-        Notification = pool.get('res.notification')
-        Lang = pool.get('ir.lang')
         Configuration = pool.get('crm.configuration')
-        send_email = Configuration(1).activity_reminder_email
-        from_ = config.get('email', 'from')
-
-        by_language = defaultdict(list)
-        for notice in notices:
-            user = notice[1]
-            by_language[user.language.code if user.language else None].append(
-                notice)
-        timezones = {}
-        notifications = []
-        for language, language_notices in by_language.items():
-            with Transaction().set_context(language=language):
-                lang = Lang.get(language)
-                # Read the activities once per language, in that language.
-                activities = {a.id: a for a in cls.browse(
-                        list({a.id for a, _, _ in language_notices}))}
-                texts = {}
-                for activity in activities.values():
-                    company = activity.company
-                    if company.id not in timezones:
-                        timezones[company.id] = (
-                            tz.get_tzinfo(company.timezone)
-                            if company.timezone else None)
-                    description = gettext(
-                        'crm_plus.msg_activity_notification_description',
-                        type=activity.type.rec_name,
-                        date=activity._format_when(
-                            lang, timezones[company.id]))
-                    if activity.party:
-                        description += ' - ' + activity.party.rec_name
-                    texts[activity.id] = (activity.rec_name, description)
-                for activity, user, message in language_notices:
-                    name, description = texts[activity.id]
-                    label = gettext(message, activity=name)
-                    notifications.append(Notification(
-                            user=user,
-                            icon=icon,
-                            label=label,
-                            description=description,
-                            model=cls.__name__,
-                            records=json.dumps([activity.id])))
-                    if send_email and user.email:
-                        msg = EmailMessage()
-                        msg['From'] = from_
-                        msg['To'] = user.email
-                        msg['Subject'] = label
-                        msg.set_content(description)
-                        sendmail_transactional(from_, [user.email], msg)
-        # Saving them together publishes them to the clients in one go.
-        Notification.save(notifications)
+        return Configuration(1).activity_reminder_email
 
     @classmethod
-    def _cron_company_domain(cls):
-        # The cron runs once per company set on it, or once for all when
-        # none is set (as on a database created before its company).
-        company = Transaction().context.get('company')
-        return [('company', '=', company)] if company else []
+    def _notification_texts(cls, activities, lang):
+        timezones = {}
+        texts = {}
+        for activity in activities:
+            company = activity.company
+            if company.id not in timezones:
+                timezones[company.id] = (
+                    tz.get_tzinfo(company.timezone)
+                    if company.timezone else None)
+            description = gettext(
+                'crm_plus.msg_activity_notification_description',
+                type=activity.type.rec_name,
+                date=activity._format_when(lang, timezones[company.id]))
+            if activity.party:
+                description += ' - ' + activity.party.rec_name
+            texts[activity.id] = ({'activity': activity.rec_name}, description)
+        return texts
 
     @classmethod
     def send_reminders(cls):

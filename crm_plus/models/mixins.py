@@ -1,8 +1,17 @@
 # This file is part of crm_plus.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
+import json
+from collections import defaultdict
+from email.message import EmailMessage
+
 from sql import Column
 
+from trytond import config
+from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
+from trytond.pool import Pool
+from trytond.sendmail import sendmail_transactional
+from trytond.transaction import Transaction
 
 
 class CodeMixin:
@@ -40,3 +49,93 @@ class CodeMixin:
             super().search_rec_name(name, clause),
             ('code', *clause[1:]),
             ]
+
+
+class NotifyEmployeesMixin:
+    """Records that notify the users working as an employee.
+
+    Subclasses return the texts of their notifications with
+    _notification_texts and may send them by e-mail too with
+    _notification_email.
+    """
+    __slots__ = ()
+
+    @classmethod
+    def _users_of_employees(cls, employees):
+        "Return the users working as each employee, by employee id"
+        pool = Pool()
+        User = pool.get('res.user')
+        employee_ids = {e.id for e in employees if e}
+        users = defaultdict(list)
+        if employee_ids:
+            for user in User.search([
+                        ('employees', 'in', list(employee_ids)),
+                        ]):
+                for employee in user.employees:
+                    if employee.id in employee_ids:
+                        users[employee.id].append(user)
+        return users
+
+    @classmethod
+    def _cron_company_domain(cls):
+        # The crons run once per company set on them, or once for all when
+        # none is set (as on a database created before its company).
+        company = Transaction().context.get('company')
+        return [('company', '=', company)] if company else []
+
+    @classmethod
+    def _notification_email(cls):
+        "Whether the notifications are also sent by e-mail"
+        return False
+
+    @classmethod
+    def _notification_texts(cls, records, lang):
+        """Return by record id the arguments of the message of the label and
+        the description of its notifications, in the language of lang"""
+        raise NotImplementedError
+
+    @classmethod
+    def _notify(cls, notices, icon):
+        """Create the in-client notifications of notices
+
+        notices is a list of (record, user, message id); the text is in the
+        language of each user.
+        """
+        pool = Pool()
+        Notification = pool.get('res.notification')
+        Lang = pool.get('ir.lang')
+        send_email = cls._notification_email()
+        from_ = config.get('email', 'from')
+
+        by_language = defaultdict(list)
+        for notice in notices:
+            user = notice[1]
+            by_language[user.language.code if user.language else None].append(
+                notice)
+        notifications = []
+        for language, language_notices in by_language.items():
+            with Transaction().set_context(language=language):
+                lang = Lang.get(language)
+                # Read the records once per language, in that language.
+                records = cls.browse(
+                    list({r.id for r, _, _ in language_notices}))
+                texts = cls._notification_texts(records, lang)
+                for record, user, message in language_notices:
+                    arguments, description = texts[record.id]
+                    label = gettext(message, **arguments)
+                    notifications.append(Notification(
+                            user=user,
+                            icon=icon,
+                            label=label,
+                            description=description,
+                            model=cls.__name__,
+                            records=json.dumps([record.id])))
+                    if send_email and user.email:
+                        msg = EmailMessage()
+                        msg['From'] = from_
+                        msg['To'] = user.email
+                        msg['Subject'] = label
+                        msg.set_content(description)
+                        sendmail_transactional(from_, [user.email], msg)
+        # Saving them together publishes them to the clients in one go.
+        Notification.save(notifications)

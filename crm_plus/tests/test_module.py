@@ -8,6 +8,7 @@ from unittest.mock import patch
 
 import polib
 
+from trytond.exceptions import UserError
 from trytond.model.exceptions import (
     AccessError, DomainValidationError, SQLConstraintError, ValidationError)
 from trytond.modules.crm_plus.exchange import Contact, Email
@@ -18,7 +19,7 @@ from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.pool import Pool
 from trytond.pyson import PYSONDecoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
-from trytond.transaction import Transaction, inactive_records
+from trytond.transaction import Transaction, check_access, inactive_records
 
 
 def create_activity_user(company, employee, login, email=None):
@@ -46,6 +47,9 @@ class CrmPlusTestCase(
         # A sales method without company is shared by all companies: its
         # rule keeps those (security/stage.xml).
         return super()._skip_company_rule | {('crm.sales_method', 'company')}
+        # Scorecards without company are shared by all companies: their
+        # rule lets them through.
+        return super()._skip_company_rule | {('crm.scorecard', 'company')}
 
     @with_transaction()
     def test_territory_hierarchy(self):
@@ -442,6 +446,302 @@ class CrmPlusTestCase(
         self.assertEqual(counts[0], counts[1])
         self.assertLessEqual(counts[1], 5)
 
+    def _create_scorecard(self, threshold=40):
+        "A scorecard of two criteria weighted 3 and 1"
+        Scorecard = Pool().get('crm.scorecard')
+        scorecard, = Scorecard.create([{
+                    'name': "Deal",
+                    'threshold': threshold,
+                    'criteria': [('create', [{
+                                    'name': "Need", 'weight': 3,
+                                    'levels': [('create', [
+                                                {'name': "High", 'score': 8},
+                                                {'name': "Low", 'score': 2},
+                                                ])],
+                                    }, {
+                                    'name': "Budget", 'weight': 1,
+                                    'levels': [('create', [
+                                                {'name': "Yes", 'score': 4},
+                                                {'name': "No", 'score': 0},
+                                                ])],
+                                    }])],
+                    }])
+        return scorecard
+
+    def _answer(self, evaluation, levels):
+        "Pick the levels named by criterion name"
+        Answer = Pool().get('crm.scorecard.evaluation.answer')
+        for answer in evaluation.answers:
+            level, = [lv for lv in answer.criterion.levels
+                if lv.name == levels[answer.criterion.name]]
+            Answer.write([answer], {'level': level.id})
+
+    @with_transaction()
+    def test_scorecard_evaluation(self):
+        "A completed evaluation scores the opportunity, refuses changes"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Evaluation = pool.get('crm.scorecard.evaluation')
+        Party = pool.get('party.party')
+        Configuration = pool.get('crm.configuration')
+
+        # The shipped scorecard is the default.
+        self.assertEqual(
+            Configuration(1).default_scorecard.name, "Qualification (BANT)")
+
+        company = create_company()
+        with set_company(company):
+            employee = create_employee(company)
+            party, = Party.create([{'name': "Acme"}])
+            scorecard = self._create_scorecard()
+            opportunity, = Opportunity.create([{
+                        'party': party.id, 'employee': employee.id,
+                        'scorecard': scorecard.id,
+                        }])
+
+            action = Opportunity.evaluate([opportunity])
+            evaluation, = Evaluation.search([])
+            self.assertEqual(action['res_id'], [evaluation.id])
+            self.assertEqual(
+                [a.criterion.name for a in evaluation.answers],
+                ["Need", "Budget"])
+            self.assertEqual(evaluation.state, 'draft')
+
+            with self.assertRaises(UserError) as cm:
+                Evaluation.complete([evaluation])
+            self.assertIn("Need", cm.exception.message)
+            self.assertEqual(evaluation.state, 'draft')
+
+            self._answer(evaluation, {'Need': "High", 'Budget': "Yes"})
+            evaluation = Evaluation(evaluation.id)
+            # 100 x (3 x 8 + 1 x 4) / (3 x 10 + 1 x 10)
+            self.assertEqual(evaluation.score, 70)
+            self.assertEqual(evaluation.on_change_with_score(), 70)
+            Evaluation.complete([evaluation])
+            opportunity = Opportunity(opportunity.id)
+            self.assertEqual(evaluation.state, 'done')
+            self.assertEqual(opportunity.score, 70)
+            self.assertEqual(opportunity.win_chance, 0.7)
+            self.assertEqual(opportunity.conversion_probability, 0.7)
+            self.assertEqual(opportunity.previous_score, None)
+            self.assertEqual(opportunity.evaluated_at, evaluation.date)
+            self.assertEqual(opportunity.warnings, ())
+
+            with self.assertRaises(AccessError):
+                Evaluation.write([evaluation], {'notes': "Better"})
+            # As a user: the cascade of a deleted opportunity does not check.
+            with self.assertRaises(AccessError), \
+                    Transaction().set_user(1), check_access():
+                Evaluation.delete([evaluation])
+
+            # Without probability update, a lower score keeps it.
+            scorecard.update_probability = False
+            scorecard.save()
+            Opportunity.evaluate([opportunity])
+            second, = Evaluation.search([('state', '=', 'draft')])
+            self._answer(second, {'Need': "High", 'Budget': "No"})
+            Evaluation.complete([second])
+            opportunity = Opportunity(opportunity.id)
+            self.assertEqual(opportunity.score, 60)
+            self.assertEqual(opportunity.previous_score, 70)
+            self.assertEqual(opportunity.conversion_probability, 0.7)
+            self.assertEqual(opportunity.warnings, ())
+
+            # Dropping 45 points flags the opportunity, so does being below
+            # the threshold.
+            Opportunity.evaluate([opportunity])
+            third, = Evaluation.search([('state', '=', 'draft')])
+            self._answer(third, {'Need': "Low", 'Budget': "No"})
+            Evaluation.complete([third])
+            opportunity = Opportunity(opportunity.id)
+            self.assertEqual(opportunity.score, 15)
+            self.assertEqual(opportunity.warnings, ('low_score',))
+            self.assertEqual(
+                [e.score for e in opportunity.evaluations], [15, 60, 70])
+
+            # The history goes with a cancelled opportunity that is deleted.
+            Opportunity.cancel([opportunity])
+            with Transaction().set_user(1), check_access():
+                Opportunity.delete([opportunity])
+            self.assertEqual(Evaluation.search([]), [])
+
+    def _create_opportunities(self, company, employee, count, **values):
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Party = pool.get('party.party')
+        party, = Party.create([{'name': "Acme"}])
+        return Opportunity.create([dict(
+                    party=party.id, employee=employee.id, **values)
+                for _ in range(count)])
+
+    def _age(self, opportunities, days):
+        "Move the creation of the opportunities days back"
+        Opportunity = Pool().get('sale.opportunity')
+        table = Opportunity.__table__()
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*table.update(
+                [table.create_date],
+                [datetime.datetime.now() - datetime.timedelta(days=days)],
+                where=table.id.in_([o.id for o in opportunities])))
+
+    @with_transaction()
+    def test_warnings_inactive_overdue_search(self):
+        "Inactive and overdue opportunities are flagged and found"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Activity = pool.get('crm.activity')
+        Type = pool.get('crm.activity.type')
+        Date = pool.get('ir.date')
+        now = datetime.datetime.now()
+        today = Date.today()
+
+        company = create_company()
+        with set_company(company):
+            employee = create_employee(company)
+            call, = Type.search([('code', '=', 'call')])
+            fresh, idle, called, planned, late, won = (
+                self._create_opportunities(company, employee, 6))
+            self._age([idle, called, planned, won], 20)
+            Opportunity.write([late], {
+                    'end_date': today - datetime.timedelta(days=1)})
+            Opportunity.write([won], {'state': 'won'})
+            done, old, ahead = Activity.create([{
+                        'type': call.id, 'subject': "Recent call",
+                        'opportunity': called.id,
+                        'start': now - datetime.timedelta(days=2),
+                        }, {
+                        'type': call.id, 'subject': "Old call",
+                        'opportunity': planned.id,
+                        'start': now - datetime.timedelta(days=30),
+                        }, {
+                        'type': call.id, 'subject': "Next call",
+                        'opportunity': planned.id,
+                        'start': now + datetime.timedelta(days=2),
+                        }])
+            Activity.complete([done, old])
+
+            opportunities = [fresh, idle, called, planned, late, won]
+            self.assertEqual(
+                [o.warnings for o in Opportunity.browse(opportunities)],
+                [(), ('inactive',), (), (), ('overdue',), ()])
+            self.assertEqual(
+                [o.warning_count for o in Opportunity.browse(opportunities)],
+                [0, 1, 0, 0, 1, 0])
+            self.assertEqual(
+                Opportunity.search([('warnings', 'in', ['inactive'])]),
+                [idle])
+            self.assertEqual(
+                Opportunity.search([('warnings', '=', 'overdue')]), [late])
+            self.assertEqual(
+                set(Opportunity.search([('warnings', '!=', None)])),
+                {idle, late})
+            self.assertEqual(
+                set(Opportunity.search([('warnings', '=', None)])),
+                {fresh, called, planned, won})
+            self.assertEqual(
+                set(Opportunity.search(
+                        [('warnings', 'not in', ['inactive'])])),
+                {fresh, called, planned, late, won})
+
+            # The planned call became overdue: nothing planned ahead.
+            Activity.write([ahead], {
+                    'start': now - datetime.timedelta(days=1)})
+            self.assertEqual(Opportunity(planned.id).warnings, ('inactive',))
+
+            # A shorter limit of inactivity flags the recent call too.
+            Configuration = pool.get('crm.configuration')
+            Configuration.write(
+                [Configuration(1)], {'warning_inactive_days': 1})
+            self.assertEqual(Opportunity(called.id).warnings, ('inactive',))
+
+    @with_transaction()
+    def test_warnings_queries(self):
+        "Warnings take as many queries for 60 opportunities as for 3"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        transaction = Transaction()
+
+        company = create_company()
+        with set_company(company):
+            employee = create_employee(company)
+            opportunities = self._create_opportunities(
+                company, employee, 60)
+            self._age(opportunities[::2], 30)
+
+            class Counting:
+                def __init__(self, wrapped, counter):
+                    self._wrapped, self._counter = wrapped, counter
+
+                def __getattr__(self, name):
+                    return getattr(self._wrapped, name)
+
+                def __iter__(self):
+                    return iter(self._wrapped)
+
+                def cursor(self):
+                    return Counting(self._wrapped.cursor(), self._counter)
+
+                def execute(self, *args):
+                    self._counter.append(args[0])
+                    return self._wrapped.execute(*args)
+
+            counts = []
+            connection = transaction.connection
+            for count in [3, 60]:
+                records = Opportunity.browse(opportunities[:count])
+                # Read what the queries need first, as a list would.
+                Pool().get('crm.configuration')(1).warning_inactive_days
+                queries = []
+                transaction.connection = Counting(connection, queries)
+                try:
+                    result = Opportunity.get_warnings(
+                        records, ['warnings', 'warning_count'])
+                finally:
+                    transaction.connection = connection
+                self.assertEqual(
+                    sum(result['warning_count'].values()), (count + 1) // 2)
+                counts.append(len(queries))
+            self.assertEqual(counts[0], counts[1], queries[:6])
+            self.assertLessEqual(counts[1], 3)
+
+    @with_transaction()
+    def test_notify_warnings(self):
+        "The cron notifies a new warning once, and again once it returns"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Notification = pool.get('res.notification')
+        Date = pool.get('ir.date')
+        today = Date.today()
+
+        company = create_company()
+        with set_company(company):
+            employee = create_employee(company)
+            user = create_activity_user(company, employee, 'pam')
+            late, on_time = self._create_opportunities(company, employee, 2)
+            Opportunity.write([late], {
+                    'end_date': today - datetime.timedelta(days=1)})
+
+            Opportunity.notify_warnings()
+            Opportunity.notify_warnings()
+            notification, = Notification.search([('user', '=', user.id)])
+            self.assertEqual(
+                notification.label, "Warning on %s" % late.rec_name)
+            self.assertEqual(notification.description, "Overdue")
+            self.assertEqual(notification.records, '[%s]' % late.id)
+            self.assertEqual(
+                Opportunity(late.id).warnings_notified, ('overdue',))
+            self.assertEqual(Opportunity(on_time.id).warnings_notified, ())
+
+            # Cleared, then flagged again: a new notification.
+            Opportunity.write([late], {'end_date': today})
+            Opportunity.notify_warnings()
+            self.assertEqual(Opportunity(late.id).warnings_notified, ())
+            Opportunity.write([late], {
+                    'end_date': today - datetime.timedelta(days=2)})
+            Opportunity.notify_warnings()
+            self.assertEqual(
+                Notification.search([('user', '=', user.id)], count=True), 2)
+
     @with_transaction()
     def test_activity_duration_and_end(self):
         "Duration follows start and end; an entered duration sets the end"
@@ -555,7 +855,7 @@ class CrmPlusTestCase(
                         }])
             Activity.complete([done])
 
-            with patch('trytond.modules.crm_plus.models.activity.'
+            with patch('trytond.modules.crm_plus.models.mixins.'
                     'sendmail_transactional') as sendmail:
                 Activity.send_reminders()
                 Activity.send_reminders()
@@ -575,7 +875,7 @@ class CrmPlusTestCase(
                 [Configuration(1)], {'activity_reminder_email': True})
             Activity.write([later], {
                     'reminder': now - datetime.timedelta(seconds=1)})
-            with patch('trytond.modules.crm_plus.models.activity.'
+            with patch('trytond.modules.crm_plus.models.mixins.'
                     'sendmail_transactional') as sendmail:
                 Activity.send_reminders()
             (from_, to, msg), _ = sendmail.call_args
