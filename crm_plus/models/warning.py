@@ -11,7 +11,7 @@ opportunity newly flagged since its last run.
 import datetime
 from collections import defaultdict
 
-from sql import Null, Union
+from sql import Literal, Null, Union
 from sql.aggregate import Max
 from sql.conditionals import Coalesce
 
@@ -55,6 +55,7 @@ class Opportunity(NotifyEmployeesMixin, metaclass=PoolMeta):
             ('inactive', "Inactive"),
             ('overdue', "Overdue"),
             ('low_score', "Low Score"),
+            ('stage_overdue', "Stage Overdue"),
             ]
 
     @classmethod
@@ -73,6 +74,7 @@ class Opportunity(NotifyEmployeesMixin, metaclass=PoolMeta):
         Configuration = pool.get('crm.configuration')
         Date = pool.get('ir.date')
         Scorecard = pool.get('crm.scorecard')
+        Stage = pool.get('crm.stage')
         config = Configuration(1)
         now = datetime.datetime.now()
         today = Date.today()
@@ -128,6 +130,21 @@ class Opportunity(NotifyEmployeesMixin, metaclass=PoolMeta):
                 & ((opportunity.score < scorecard.threshold)
                     | ((opportunity.previous_score - opportunity.score)
                         > config.warning_score_drop)))
+
+        # Stage overdue: in the stage longer than its expected duration.
+        # Stages are few, so their limits are computed here and the query
+        # compares each opportunity's stage start with its stage's limit.
+        opportunity, where = opportunities()
+        stages_by_days = defaultdict(list)
+        for stage in Stage.search([('expected_days', '!=', None)]):
+            stages_by_days[stage.expected_days].append(stage.id)
+        stalled = Literal(False)
+        for days, stage_ids in stages_by_days.items():
+            stalled |= (opportunity.stage.in_(stage_ids)
+                & (opportunity.stage_since
+                    < now - datetime.timedelta(days=days)))
+        queries['stage_overdue'] = opportunity.select(
+            opportunity.id, where=where & stalled)
         return queries
 
     @classmethod

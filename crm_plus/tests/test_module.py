@@ -655,6 +655,52 @@ class CrmPlusTestCase(
             self.assertEqual(Opportunity(called.id).warnings, ('inactive',))
 
     @with_transaction()
+    def test_warnings_stage_overdue(self):
+        "Opportunities in a stage beyond its expected days are flagged"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Stage = pool.get('crm.stage')
+        now = datetime.datetime.now()
+
+        company = create_company()
+        with set_company(company):
+            employee = create_employee(company)
+            method = self._standard_method()
+            qualification, proposal, negotiation = method.stages
+            Stage.write([qualification], {'expected_days': 7})
+            Stage.write([proposal], {'expected_days': 3})
+            recent, stalled, long_proposal, short_proposal, unlimited = (
+                self._create_opportunities(
+                    company, employee, 5, sales_method=method.id))
+            Opportunity.write(
+                [long_proposal, short_proposal], {'stage': proposal.id})
+            Opportunity.write([unlimited], {'stage': negotiation.id})
+            table = Opportunity.__table__()
+            cursor = Transaction().connection.cursor()
+            for opportunity, days in [
+                    (recent, 6), (stalled, 8), (long_proposal, 4),
+                    (short_proposal, 2), (unlimited, 100)]:
+                cursor.execute(*table.update(
+                        [table.stage_since],
+                        [now - datetime.timedelta(days=days)],
+                        where=table.id == opportunity.id))
+
+            opportunities = Opportunity.browse(
+                [recent, stalled, long_proposal, short_proposal, unlimited])
+            self.assertEqual(
+                ['stage_overdue' in o.warnings for o in opportunities],
+                [False, True, True, False, False])
+            self.assertEqual(
+                set(Opportunity.search(
+                        [('warnings', '=', 'stage_overdue')])),
+                {stalled, long_proposal})
+
+            # Without expected durations no stage is overdue.
+            Stage.write([qualification, proposal], {'expected_days': None})
+            self.assertEqual(
+                Opportunity.search([('warnings', '=', 'stage_overdue')]), [])
+
+    @with_transaction()
     def test_warnings_queries(self):
         "Warnings take as many queries for 60 opportunities as for 3"
         pool = Pool()
@@ -1652,7 +1698,9 @@ class CrmPlusTestCase(
 
             # Ending the opportunity closes the open row
             at(8)
-            Opportunity.lost([opportunity])
+            LostReason = pool.get('crm.lost_reason')
+            timing, = LostReason.search([('name', '=', "Timing")])
+            Opportunity.lose([opportunity], timing)
             at(10)
             opportunity = Opportunity(opportunity.id)
             self.assertEqual(opportunity.days_in_stage, 3)
