@@ -1426,6 +1426,9 @@ class Generator:
             last = dt.datetime.combine(end, dt.time(17)) if ended else now
             if state == 'won':
                 reached = len(stages) - 1
+            elif last <= start:
+                # Planned to start later: still in the first stage
+                reached = 0
             else:
                 reached = rng.choices(range(len(stages)), weights)[0]
             span = max((last - start).total_seconds(), 0)
