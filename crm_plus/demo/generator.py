@@ -1591,8 +1591,13 @@ class Generator:
             start = dt.datetime.combine(start, dt.time(9))
             ended = state in {'won', 'lost', 'cancelled'}
             last = dt.datetime.combine(end, dt.time(17)) if ended else now
+            # The history has no future: opportunities planned to start
+            # later entered their stage when they were created.
+            start = min(start, last)
             if state == 'won':
                 reached = len(stages) - 1
+            elif last <= start:
+                reached = 0
             else:
                 reached = rng.choices(range(len(stages)), weights)[0]
             span = max((last - start).total_seconds(), 0)

@@ -808,7 +808,7 @@ class Funnel(ModelSQL, ModelView):
                 condition=rate_at(rate_company, company.currency))
             .select(
                 opportunity.stage.as_('stage'),
-                Count(Literal('*')).as_('number'),
+                Count(opportunity.id).as_('number'),
                 Sum(amount).as_('amount'),
                 where=where & (opportunity.stage != Null),
                 group_by=[opportunity.stage]))
@@ -834,10 +834,6 @@ class Funnel(ModelSQL, ModelView):
         ideal_number = float_(per_stage.ideal_share) * total
         return per_stage.select(
             per_stage.id.as_('id'),
-            Literal(0).as_('create_uid'),
-            Literal(None).as_('create_date'),
-            Literal(None).as_('write_uid'),
-            Literal(None).as_('write_date'),
             per_stage.id.as_('stage'),
             per_stage.sales_method.as_('sales_method'),
             per_stage.sequence.as_('sequence'),

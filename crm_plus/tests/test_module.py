@@ -1782,15 +1782,16 @@ class CrmPlusTestCase(
                     ])
             qualification, proposal, negotiation = method.stages
             team, = Team.create([{'name': "Field"}])
+            employee = create_employee(company)
             opportunities = Opportunity.create([
                     {'sales_method': method.id, 'amount': 100,
-                        'team': team.id},
+                        'team': team.id, 'employee': employee.id},
                     {'sales_method': method.id, 'amount': 200,
                         'team': team.id},
                     {'sales_method': method.id, 'amount': 300},
                     {'sales_method': method.id, 'amount': 400},
                     {'sales_method': method.id, 'amount': 50,
-                        'team': team.id},
+                        'team': team.id, 'employee': employee.id},
                     {'sales_method': method.id, 'amount': 1000},
                     {'sales_method': other.id, 'amount': 10},
                     ])
@@ -1816,6 +1817,12 @@ class CrmPlusTestCase(
                     ("Qualification", 2, 300, 0.6667, 0.5, 1.5, 0.5),
                     ("Proposal", 1, 50, 0.3333, 0.3, 0.9, 0.1),
                     ("Negotiation", 0, 0, 0, 0.2, 0.6, -0.6),
+                    ])
+            self.assertEqual(
+                funnel(sales_method=method.id, employee=employee.id), [
+                    ("Qualification", 1, 100, 0.5, 0.5, 1, 0),
+                    ("Proposal", 1, 50, 0.5, 0.3, 0.6, 0.4),
+                    ("Negotiation", 0, 0, 0, 0.2, 0.4, -0.4),
                     ])
             # Without method, the funnels of all methods, the shipped one too
             self.assertEqual(len(funnel()), 9)
