@@ -252,11 +252,11 @@ class Expense(Workflow, ModelSQL, ModelView):
                 amount = (amount * rate_at(target, date)
                     / rate_at(currency_id, date))
             totals[record_id] += amount
-        result = {}
-        for record_id, currency_id in currencies.items():
-            result[record_id] = Currency(currency_id).round(
-                totals[record_id])
-        return result
+        instances = {c.id: c for c in Currency.browse(
+                set(currencies.values()))}
+        return {
+            record_id: instances[currency_id].round(totals[record_id])
+            for record_id, currency_id in currencies.items()}
 
 
 class Opportunity(metaclass=PoolMeta):
@@ -279,8 +279,9 @@ class Opportunity(metaclass=PoolMeta):
     def get_expense_totals(cls, opportunities, names):
         pool = Pool()
         Expense = pool.get('crm.expense')
+        currencies = cls.currencies_of([o.id for o in opportunities])
         amounts = Expense.confirmed_amounts(
-            'opportunity', {o.id: o.currency.id for o in opportunities})
+            'opportunity', {i: c.id for i, c in currencies.items()})
         result = {n: {} for n in names}
         if 'expense_amount' in names:
             result['expense_amount'] = amounts

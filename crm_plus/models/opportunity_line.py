@@ -361,15 +361,32 @@ class Opportunity(metaclass=PoolMeta):
                 })
 
     @classmethod
+    def currencies_of(cls, ids):
+        "The currency of each opportunity, read in SQL for all at once"
+        pool = Pool()
+        Currency = pool.get('currency.currency')
+        opportunity = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        currencies = {}
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+            cursor.execute(*opportunity.select(
+                    opportunity.id, opportunity.currency,
+                    where=reduce_ids(opportunity.id, sub_ids)))
+            currencies.update(cursor)
+        instances = {c.id: c for c in Currency.browse(
+                set(currencies.values()))}
+        return {i: instances[c] for i, c in currencies.items()}
+
+    @classmethod
     def get_lines_totals(cls, opportunities, names):
         "Sums of the lines of all opportunities, one query per slice of ids"
         pool = Pool()
         Line = pool.get('sale.opportunity.line')
         line = Line.__table__()
         cursor = Transaction().connection.cursor()
+        ids = [o.id for o in opportunities]
         amounts, costs = defaultdict(Decimal), defaultdict(Decimal)
-        for sub_ids in grouped_slice(
-                [o.id for o in opportunities], backend.MAX_QUERY_PARAMS):
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             cursor.execute(*line.select(
                     line.opportunity,
                     Sum(Coalesce(line.amount, 0)),
@@ -380,11 +397,14 @@ class Opportunity(metaclass=PoolMeta):
                 # SQLite returns sums of decimals as float or int
                 amounts[opportunity_id] = Decimal(str(amount))
                 costs[opportunity_id] = Decimal(str(cost))
+        # Through the instances, a list would read the currency record by
+        # record.
+        currencies = cls.currencies_of(ids)
         result = {n: {} for n in names}
-        for opportunity in opportunities:
-            currency = opportunity.currency
-            amount = currency.round(amounts[opportunity.id])
-            cost = currency.round(costs[opportunity.id])
+        for opportunity_id in ids:
+            currency = currencies[opportunity_id]
+            amount = currency.round(amounts[opportunity_id])
+            cost = currency.round(costs[opportunity_id])
             margin = amount - cost
             values = {
                 'lines_amount': amount,
@@ -395,7 +415,7 @@ class Opportunity(metaclass=PoolMeta):
                     if amount else None),
                 }
             for name in names:
-                result[name][opportunity.id] = values[name]
+                result[name][opportunity_id] = values[name]
         return result
 
     @classmethod
