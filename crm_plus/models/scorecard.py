@@ -446,11 +446,15 @@ class Configuration(metaclass=PoolMeta):
     def default_default_scorecard(cls):
         pool = Pool()
         ModelData = pool.get('ir.model.data')
-        # Out of the box, opportunities are evaluated on the shipped one.
+        Scorecard = pool.get('crm.scorecard')
+        # Out of the box, opportunities are evaluated on the shipped one,
+        # unless the administrators deleted or archived it.
         try:
-            return ModelData.get_id('crm_plus', 'scorecard_default')
+            scorecard_id = ModelData.get_id('crm_plus', 'scorecard_default')
         except KeyError:
             return None
+        if Scorecard.search([('id', '=', scorecard_id)]):
+            return scorecard_id
 
     @classmethod
     def default_warning_inactive_days(cls):

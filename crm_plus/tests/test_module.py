@@ -534,6 +534,13 @@ class CrmPlusTestCase(
                     Transaction().set_user(1), check_access():
                 Evaluation.delete([evaluation])
 
+            # A copy is a new draft with the same answers.
+            copy, = Evaluation.copy([evaluation])
+            self.assertEqual(copy.state, 'draft')
+            self.assertGreaterEqual(copy.date, evaluation.date)
+            self.assertEqual(copy.score, 70)
+            Evaluation.delete([copy])
+
             # Without probability update, a lower score keeps it.
             scorecard.update_probability = False
             scorecard.save()
