@@ -126,13 +126,6 @@ class Opportunity(metaclass=PoolMeta):
                     },
                 })
 
-    @classmethod
-    def view_attributes(cls):
-        return super().view_attributes() + [
-            ('/tree', 'visual',
-                If(Eval('state') == 'frozen', 'muted', '')),
-            ]
-
     @property
     def is_forecast(self):
         # A deal on hold is not expected to close.

@@ -42,10 +42,13 @@ class Opportunity(NotifyEmployeesMixin, metaclass=PoolMeta):
 
     @classmethod
     def view_attributes(cls):
+        # One rule for the rows of the list, since the last one given wins:
+        # warnings first, then deals set aside (cancelled or on hold).
         return super().view_attributes() + [
             ('/tree', 'visual',
                 If(Eval('warning_count', 0) > 0, 'warning',
-                    If(Eval('state') == 'cancelled', 'muted', ''))),
+                    If(Eval('state').in_(['cancelled', 'frozen']),
+                        'muted', ''))),
             ]
 
     @classmethod
