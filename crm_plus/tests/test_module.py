@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 import os
 import re
+import xml.etree.ElementTree as ElementTree
 from unittest.mock import patch
 
 import polib
@@ -1461,6 +1462,33 @@ class CrmPlusTestCase(
             with Transaction().set_context(
                     company=company.id, employee=employee.id):
                 self.assertEqual(len(LostReport.search([])), 3)
+
+    @with_transaction()
+    def test_list_columns_shown_by_web_client(self):
+        "Every list column has a type the web client can draw"
+        pool = Pool()
+        View = pool.get('ir.ui.view')
+        # The column kinds of sao's lists: a date and time is shown as two
+        # columns (widget date and time), as the host's own lists do.
+        drawable = {
+            'binary', 'boolean', 'callto', 'char', 'date', 'dict', 'email',
+            'float', 'image', 'integer', 'many2many', 'many2one', 'numeric',
+            'one2many', 'one2one', 'progressbar', 'reference', 'selection',
+            'multiselection', 'sip', 'text', 'time', 'timedelta', 'url'}
+        views = View.search([
+                ('type', '=', 'tree'), ('module', '=', 'crm_plus')])
+        self.assertTrue(views)
+        for view in views:
+            Model = pool.get(view.model)
+            result = Model.fields_view_get(
+                view_id=view.inherit.id if view.inherit else view.id,
+                view_type='tree')
+            for node in ElementTree.fromstring(result['arch']).iter('field'):
+                kind = (node.get('widget')
+                    or result['fields'][node.get('name')]['type'])
+                self.assertIn(
+                    kind, drawable,
+                    msg="%s: column %s" % (view.rec_name, node.get('name')))
 
     def test_translations_complete(self):
         "Every catalogue translates every string, keeping its placeholders"
