@@ -94,17 +94,22 @@ class Opportunity(NotifyEmployeesMixin, metaclass=PoolMeta):
         # Inactive: no activity done since the limit, none planned ahead.
         opportunity, where = opportunities()
         done = Activity.__table__()
+        planned = Activity.__table__()
+        done_where = (done.state == 'done') & (done.opportunity != Null)
+        planned_where = ((planned.state == 'planned')
+            & (planned.opportunity != Null)
+            & (Coalesce(planned.end, planned.start) >= now))
+        if ids is not None:
+            # Only the activities of the page: the index on the opportunity
+            # spares the aggregation of every activity of the database.
+            done_where &= reduce_ids(done.opportunity, ids)
+            planned_where &= reduce_ids(planned.opportunity, ids)
         last_done = done.select(
             done.opportunity,
             Max(Coalesce(done.end, done.start)).as_('last'),
-            where=(done.state == 'done') & (done.opportunity != Null),
+            where=done_where,
             group_by=done.opportunity)
-        planned = Activity.__table__()
-        ahead = planned.select(
-            planned.opportunity,
-            where=(planned.state == 'planned')
-            & (planned.opportunity != Null)
-            & (Coalesce(planned.end, planned.start) >= now))
+        ahead = planned.select(planned.opportunity, where=planned_where)
         limit = now - datetime.timedelta(days=config.warning_inactive_days)
         queries['inactive'] = opportunity.join(
             last_done, 'LEFT',
