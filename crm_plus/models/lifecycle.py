@@ -170,8 +170,24 @@ class Opportunity(metaclass=PoolMeta):
             cls.lead(leads)
         if others:
             cls.opportunity(others)
+
+    @classmethod
+    def lead(cls, opportunities):
+        cls._thaw(opportunities)
+        super().lead(opportunities)
+
+    @classmethod
+    def opportunity(cls, opportunities):
+        cls._thaw(opportunities)
+        super().opportunity(opportunities)
+
+    @classmethod
+    def _thaw(cls, opportunities):
+        # The host's transitions out of frozen may be called directly over
+        # RPC instead of Unfreeze: either way the record is no longer on
+        # hold. The reason stays for the record until the next freeze.
+        frozen = [o for o in opportunities if o.state == 'frozen']
         if frozen:
-            # The reason stays for the record until the next freeze.
             cls.write(frozen, {'frozen_from': None})
 
     @classmethod

@@ -1274,6 +1274,12 @@ class CrmPlusTestCase(
                 [('lead', None), ('opportunity', None)])
             self.assertTrue(deal.is_forecast)
 
+            # The host's transition called directly also ends the hold.
+            Opportunity.set_frozen([deal], "Budget review", today)
+            Opportunity.opportunity([deal])
+            self.assertEqual((deal.state, deal.frozen_from), (
+                    'opportunity', None))
+
     @with_transaction()
     def test_lose_with_reason_and_winner(self):
         "Losing records the reason and marks or adds the winning line"
