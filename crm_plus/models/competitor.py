@@ -19,6 +19,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
+from .mixins import ReportContextMixin
+
 LEVELS = [
     ('low', "Low"),
     ('medium', "Medium"),
@@ -302,30 +304,10 @@ class Opportunity(metaclass=PoolMeta):
         return super().copy(opportunities, default=default)
 
 
-class CompetitorReportContext(ModelView):
+class CompetitorReportContext(ReportContextMixin, ModelView):
     "Competitor Report Context"
     __name__ = 'crm.competitor.report.context'
     __string__ = "Competitor Report Context"
-
-    company = fields.Many2One('company.company', "Company", required=True)
-    from_date = fields.Date(
-        "From Date",
-        domain=[
-            If(Eval('to_date') & Eval('from_date'),
-                ('from_date', '<=', Eval('to_date')),
-                ()),
-            ])
-    to_date = fields.Date(
-        "To Date",
-        domain=[
-            If(Eval('from_date') & Eval('to_date'),
-                ('to_date', '>=', Eval('from_date')),
-                ()),
-            ])
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
 
 class CompetitorReport(ModelSQL, ModelView):

@@ -15,9 +15,11 @@ from trytond.model import (
 from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval, If
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
+
+from .mixins import ReportContextMixin
 
 # Context key meaning "this loss needs no reason": set by the host's
 # automatic loss (process, when all the sales are cancelled) and by the lost
@@ -384,36 +386,17 @@ class Lost(Wizard):
         return 'end'
 
 
-class LostReportContext(ModelView):
+class LostReportContext(ReportContextMixin, ModelView):
     "Lost Report Context"
     __name__ = 'crm.lost.report.context'
     __string__ = "Lost Report Context"
 
-    company = fields.Many2One('company.company', "Company", required=True)
-    from_date = fields.Date(
-        "From Date",
-        domain=[
-            If(Eval('to_date') & Eval('from_date'),
-                ('from_date', '<=', Eval('to_date')),
-                ()),
-            ])
-    to_date = fields.Date(
-        "To Date",
-        domain=[
-            If(Eval('from_date') & Eval('to_date'),
-                ('to_date', '>=', Eval('from_date')),
-                ()),
-            ])
     team = fields.Many2One(
         'crm.team', "Sales Team",
         domain=[('company', '=', Eval('company', -1))])
     employee = fields.Many2One(
         'company.employee', "Employee",
         domain=[('company', '=', Eval('company', -1))])
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
 
 
 class LostReport(ModelSQL, ModelView):

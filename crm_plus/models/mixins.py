@@ -10,6 +10,7 @@ from trytond import config
 from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
 from trytond.pool import Pool
+from trytond.pyson import Eval, If
 from trytond.sendmail import sendmail_transactional
 from trytond.transaction import Transaction
 
@@ -139,3 +140,28 @@ class NotifyEmployeesMixin:
                         sendmail_transactional(from_, [user.email], msg)
         # Saving them together publishes them to the clients in one go.
         Notification.save(notifications)
+
+
+class ReportContextMixin:
+    "The company and the period a report is computed for"
+    __slots__ = ()
+
+    company = fields.Many2One('company.company', "Company", required=True)
+    from_date = fields.Date(
+        "From Date",
+        domain=[
+            If(Eval('to_date') & Eval('from_date'),
+                ('from_date', '<=', Eval('to_date')),
+                ()),
+            ])
+    to_date = fields.Date(
+        "To Date",
+        domain=[
+            If(Eval('from_date') & Eval('to_date'),
+                ('to_date', '>=', Eval('from_date')),
+                ()),
+            ])
+
+    @classmethod
+    def default_company(cls):
+        return Transaction().context.get('company')

@@ -14,6 +14,7 @@ from trytond.model.exceptions import (
     AccessError, DomainValidationError, SQLConstraintError, ValidationError)
 from trytond.modules.crm_plus.exchange import Contact, Email
 from trytond.modules.crm_plus.models.lifecycle import LOST_CHECKED
+from trytond.modules.crm_plus.tests.tools import counting_queries
 from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, create_employee, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
@@ -392,7 +393,6 @@ class CrmPlusTestCase(
         "find_duplicates runs as many queries for 90 candidates as for 3"
         pool = Pool()
         Party = pool.get('party.party')
-        transaction = Transaction()
 
         Party.create([{
                     'name': "Company %d S.L." % i,
@@ -412,33 +412,11 @@ class CrmPlusTestCase(
                     'tax_identifier': "ESB%08d" % i,
                     } for i in range(count)]
 
-        class Counting:
-            def __init__(self, wrapped, counter):
-                self._wrapped, self._counter = wrapped, counter
-
-            def __getattr__(self, name):
-                return getattr(self._wrapped, name)
-
-            def __iter__(self):
-                return iter(self._wrapped)
-
-            def cursor(self):
-                return Counting(self._wrapped.cursor(), self._counter)
-
-            def execute(self, *args):
-                self._counter.append(args[0])
-                return self._wrapped.execute(*args)
-
         counts = []
-        connection = transaction.connection
         # Within the database's limit of parameters per query
         for count in [3, 90]:
-            queries = []
-            transaction.connection = Counting(connection, queries)
-            try:
+            with counting_queries() as queries:
                 result = Party.find_duplicates(candidates(count))
-            finally:
-                transaction.connection = connection
             self.assertEqual(len(result), count)
             self.assertTrue(all(
                     r and r[0].name == "Company %d S.L." % i
@@ -713,7 +691,6 @@ class CrmPlusTestCase(
         "Warnings take as many queries for 60 opportunities as for 3"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
-        transaction = Transaction()
 
         company = create_company()
         with set_company(company):
@@ -722,36 +699,14 @@ class CrmPlusTestCase(
                 company, employee, 60)
             self._age(opportunities[::2], 30)
 
-            class Counting:
-                def __init__(self, wrapped, counter):
-                    self._wrapped, self._counter = wrapped, counter
-
-                def __getattr__(self, name):
-                    return getattr(self._wrapped, name)
-
-                def __iter__(self):
-                    return iter(self._wrapped)
-
-                def cursor(self):
-                    return Counting(self._wrapped.cursor(), self._counter)
-
-                def execute(self, *args):
-                    self._counter.append(args[0])
-                    return self._wrapped.execute(*args)
-
             counts = []
-            connection = transaction.connection
             for count in [3, 60]:
                 records = Opportunity.browse(opportunities[:count])
                 # Read what the queries need first, as a list would.
                 Pool().get('crm.configuration')(1).warning_inactive_days
-                queries = []
-                transaction.connection = Counting(connection, queries)
-                try:
+                with counting_queries() as queries:
                     result = Opportunity.get_warnings(
                         records, ['warnings', 'warning_count'])
-                finally:
-                    transaction.connection = connection
                 self.assertEqual(
                     sum(result['warning_count'].values()), (count + 1) // 2)
                 counts.append(len(queries))
@@ -1763,7 +1718,6 @@ class CrmPlusTestCase(
         "The days of 60 opportunities take as many queries as of 2"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
-        transaction = Transaction()
 
         company = create_company()
         with set_company(company):
@@ -1772,36 +1726,12 @@ class CrmPlusTestCase(
                 [{'sales_method': method.id}] * 60)
             Opportunity.next_stage(opportunities[::2])
 
-            queries = []
-
-            class Counting:
-                def __init__(self, wrapped):
-                    self._wrapped = wrapped
-
-                def __getattr__(self, name):
-                    return getattr(self._wrapped, name)
-
-                def __iter__(self):
-                    return iter(self._wrapped)
-
-                def cursor(self):
-                    return Counting(self._wrapped.cursor())
-
-                def execute(self, *args):
-                    queries.append(args[0])
-                    return self._wrapped.execute(*args)
-
             counts = []
             names = ['days_in_stage', 'preparation_days', 'realization_days']
-            connection = transaction.connection
             for records in [opportunities[:2], opportunities]:
-                del queries[:]
-                transaction.connection = Counting(connection)
-                try:
+                with counting_queries() as queries:
                     values = Opportunity.read(
                         [o.id for o in records], names)
-                finally:
-                    transaction.connection = connection
                 self.assertEqual(len(values), len(records))
                 self.assertTrue(all(v['days_in_stage'] is not None
                         for v in values))

@@ -5,31 +5,11 @@ import datetime
 from decimal import Decimal
 
 from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.crm_plus.tests.tools import counting_queries
 from trytond.modules.currency.currency import RateError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     TestCase, activate_module, with_transaction)
-from trytond.transaction import Transaction
-
-
-class CountingConnection:
-    "Records the queries executed through the wrapped connection"
-
-    def __init__(self, wrapped, counter):
-        self._wrapped, self._counter = wrapped, counter
-
-    def __getattr__(self, name):
-        return getattr(self._wrapped, name)
-
-    def __iter__(self):
-        return iter(self._wrapped)
-
-    def cursor(self):
-        return CountingConnection(self._wrapped.cursor(), self._counter)
-
-    def execute(self, *args):
-        self._counter.append(args[0])
-        return self._wrapped.execute(*args)
 
 
 class OpportunityLineTestCase(TestCase):
@@ -215,7 +195,6 @@ class OpportunityLineTestCase(TestCase):
         Opportunity = pool.get('sale.opportunity')
         Expense = pool.get('crm.expense')
         ExpenseType = pool.get('crm.expense.type')
-        transaction = Transaction()
         company, product, customer, employee = self._setup()
         type_, = ExpenseType.search([], limit=1)
         with set_company(company):
@@ -241,16 +220,10 @@ class OpportunityLineTestCase(TestCase):
             names = ['lines_amount', 'lines_cost', 'margin', 'margin_rate',
                 'expense_amount', 'margin_after_expenses']
             counts = []
-            connection = transaction.connection
             for count in [3, 30]:
                 ids = [o.id for o in opportunities[:count]]
-                queries = []
-                transaction.connection = CountingConnection(
-                    connection, queries)
-                try:
+                with counting_queries() as queries:
                     values = Opportunity.read(ids, names)
-                finally:
-                    transaction.connection = connection
                 counts.append(len(queries))
                 self.assertEqual(
                     [v['lines_amount'] for v in values],
