@@ -106,7 +106,7 @@ def multiply(database, target):
     """Copy the opportunities and their records until target are there.
     Copy k of a row gets id + k * step of its table, so that references
     between copied rows keep pointing within the same copy."""
-    from sql import Literal, Table
+    from sql import Table
     from sql.aggregate import Count, Max
     from sql.operators import Concat
 
@@ -120,7 +120,7 @@ def multiply(database, target):
         cursor = transaction.connection.cursor()
         opportunity = Table('sale_opportunity')
         cursor.execute(*opportunity.select(
-                Count(Literal('*')), Max(opportunity.id)))
+                Count(opportunity.id), Max(opportunity.id)))
         count, _ = cursor.fetchone()
         copies = -(-target // count) - 1
         if copies <= 0:
