@@ -1801,7 +1801,6 @@ class CrmPlusTestCase(
             self.assertEqual(funnel(sales_method=other.id), [
                     ("Offer", 1, 10, 1, 1, 1, 0)])
 
-
     # Approvals
 
     def _approval_setup(self):
@@ -2016,5 +2015,6 @@ class CrmPlusTestCase(
                                 'level': 1,
                                 'state': 'approved',
                                 }])
+
 
 del ModuleTestCase
