@@ -1759,7 +1759,7 @@ class Generator:
             if state == 'opportunity']
         if not open_:
             return
-        amounts = sorted(o.amount or 0 for o in open_)
+        amounts = sorted(Decimal(o.amount or 0) for o in open_)
         threshold = amounts[len(amounts) * 4 // 5].quantize(Decimal(1))
         Rule.create([{
                     'name': "Large deal",
