@@ -1752,11 +1752,13 @@ class Generator:
         pool = Pool()
         Rule = pool.get('crm.approval.rule')
         Request = pool.get('crm.approval.request')
+        Opportunity = pool.get('sale.opportunity')
         User = pool.get('res.user')
         rng = self.rng
         manager, = User.search([('login', '=', 'manager')])
-        open_ = [o for o, _, _, _, _, state, _ in self.opportunities
-            if state == 'opportunity']
+        open_ = Opportunity.browse([
+                o for o, _, _, _, _, state, _ in self.opportunities
+                if state == 'opportunity'])
         if not open_:
             return
         amounts = sorted(Decimal(o.amount or 0) for o in open_)
