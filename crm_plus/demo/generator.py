@@ -229,6 +229,7 @@ class Generator:
             self.create_competition()
             self.step("Evaluating the open opportunities")
             self.create_scorecards()
+            self.create_approvals()
 
     # Company and accounting
 
@@ -1744,6 +1745,43 @@ class Generator:
             batch = evaluations[index:index + BATCH]
             Evaluation.save(batch)
             Evaluation.complete(batch)
+
+    def create_approvals(self):
+        """A rule asking the manager to approve converting the largest open
+        deals, requested for some of them and approved for half of those"""
+        pool = Pool()
+        Rule = pool.get('crm.approval.rule')
+        Request = pool.get('crm.approval.request')
+        Opportunity = pool.get('sale.opportunity')
+        User = pool.get('res.user')
+        rng = self.rng
+        manager, = User.search([('login', '=', 'manager')])
+        open_ = Opportunity.browse([
+                o for o, _, _, _, _, state, _ in self.opportunities
+                if state == 'opportunity'])
+        if not open_:
+            return
+        amounts = sorted(Decimal(o.amount or 0) for o in open_)
+        threshold = amounts[len(amounts) * 4 // 5].quantize(Decimal(1))
+        Rule.create([{
+                    'name': "Large deal",
+                    'company': self.company.id,
+                    'document': 'sale.opportunity',
+                    'transition': 'convert',
+                    'condition': 'amount_ge',
+                    'value': threshold,
+                    'approver_kind': 'user',
+                    'user': manager.id,
+                    }])
+        large = [o for o in open_ if (o.amount or 0) >= threshold]
+        asked = [o for o in large if rng.random() < 0.6]
+        requests = []
+        for index in range(0, len(asked), BATCH):
+            requests += Request.request_for(
+                asked[index:index + BATCH],
+                submitter=User(self.admin_user))
+        with Transaction().set_user(manager.id):
+            Request.approve([r for r in requests if rng.random() < 0.5])
 
     # Summary
 

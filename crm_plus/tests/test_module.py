@@ -1801,5 +1801,220 @@ class CrmPlusTestCase(
             self.assertEqual(funnel(sales_method=other.id), [
                     ("Offer", 1, 10, 1, 1, 1, 0)])
 
+    # Approvals
+
+    def _approval_setup(self):
+        """A company whose submitter, two approvers and an outsider are CRM
+        users, and an expense type"""
+        pool = Pool()
+        Group = pool.get('res.group')
+        ModelData = pool.get('ir.model.data')
+        ExpenseType = pool.get('crm.expense.type')
+        company = create_company()
+        crm_user = ModelData.get_id('crm_plus', 'group_crm_user')
+        users = []
+        with set_company(company):
+            for login in ['submitter', 'approver1', 'approver2', 'outsider']:
+                employee = create_employee(company, login.title())
+                user = create_activity_user(company, employee, login)
+                user.groups = [crm_user]
+                user.save()
+                users.append(user)
+        approvers, = Group.create([{
+                    'name': "Approvers",
+                    'users': [('add', [u.id for u in users[1:3]])],
+                    }])
+        type_, = ExpenseType.create([{'name': "Travel"}])
+        return company, users, approvers, type_
+
+    def _approval_rule(self, company, **values):
+        Rule = Pool().get('crm.approval.rule')
+        rule, = Rule.create([{
+                    'name': "Large %s" % values.get('level', 1),
+                    'company': company.id,
+                    'document': 'crm.expense',
+                    'transition': 'confirm',
+                    'condition': 'amount_ge',
+                    'value': Decimal(1000),
+                    **values}])
+        return rule
+
+    def _approval_expense(self, type_, amount):
+        Expense = Pool().get('crm.expense')
+        expense, = Expense.create([{
+                    'type': type_.id, 'amount': Decimal(amount)}])
+        return expense
+
+    @with_transaction()
+    def test_approval_condition(self):
+        "Rules hold for amounts from, discounts and margin rates beyond"
+        Rule = Pool().get('crm.approval.rule')
+        amount = Rule(condition='amount_ge', value=Decimal(1000))
+        discount = Rule(condition='discount_gt', value=Decimal('0.1'))
+        margin = Rule(condition='margin_lt', value=Decimal('0.2'))
+        self.assertTrue(amount.holds({'amount': Decimal(1000)}))
+        self.assertFalse(amount.holds({'amount': Decimal('999.99')}))
+        self.assertFalse(amount.holds({'amount': None}))
+        self.assertFalse(discount.holds({'discount': Decimal('0.1')}))
+        self.assertTrue(discount.holds({'discount': Decimal('0.15')}))
+        self.assertTrue(margin.holds({'margin_rate': Decimal('0.05')}))
+        self.assertFalse(margin.holds({'margin_rate': Decimal('0.2')}))
+        self.assertFalse(margin.holds({'margin_rate': None}))
+        self.assertEqual(
+            [t for t, _ in Rule(document='sale.sale').get_transitions()],
+            ['quote', 'confirm'])
+
+    @with_transaction()
+    def test_approval_levels_and_eligibility(self):
+        "Level 2 is asked once level 1 is approved; only approvers decide"
+        pool = Pool()
+        Expense = pool.get('crm.expense')
+        Request = pool.get('crm.approval.request')
+        Notification = pool.get('res.notification')
+        company, users, approvers, type_ = self._approval_setup()
+        submitter, approver1, approver2, outsider = users
+        self._approval_rule(company, approver_kind='group',
+            group=approvers.id, approvals_needed=2, level=1)
+        self._approval_rule(company, approver_kind='user',
+            user=approver1.id, level=2, condition='amount_ge',
+            value=Decimal(5000))
+        with set_company(company):
+            with Transaction().set_user(submitter.id), check_access():
+                expense = self._approval_expense(type_, 6000)
+                small = self._approval_expense(type_, 999)
+                Expense.confirm([small])
+                self.assertEqual(small.state, 'confirmed')
+                with self.assertRaises(UserError):
+                    Expense.confirm([expense])
+                Expense.request_approval([expense])
+            first, = Request.search([])
+            self.assertEqual(
+                (first.level, first.state, first.amount, first.submitter),
+                (1, 'pending', Decimal(6000), submitter))
+            # The approvers of the group are told.
+            self.assertEqual(
+                {n.user for n in Notification.search([
+                            ('model', '=', 'crm.approval.request')])},
+                {approver1, approver2})
+            for user, error in [(submitter, 'your own'),
+                    (outsider, 'not an approver')]:
+                with Transaction().set_user(user.id):
+                    with self.assertRaisesRegex(AccessError, error):
+                        Request.approve([first])
+            with Transaction().set_user(approver1.id):
+                Request.approve([first], "Fine")
+                self.assertEqual(first.state, 'pending')
+                with self.assertRaisesRegex(AccessError, 'already'):
+                    Request.approve([first])
+            with Transaction().set_user(approver2.id):
+                Request.approve([first])
+            self.assertEqual(first.state, 'approved')
+            second, = Request.search([('level', '=', 2)])
+            self.assertEqual(
+                (second.state, second.submitter), ('pending', submitter))
+            with Transaction().set_user(submitter.id), check_access():
+                with self.assertRaisesRegex(UserError, 'Large 2'):
+                    Expense.confirm([expense])
+            with Transaction().set_user(approver2.id):
+                with self.assertRaises(AccessError):
+                    Request.approve([second])
+            with Transaction().set_user(approver1.id):
+                Request.approve([second])
+            with Transaction().set_user(submitter.id), check_access():
+                Expense.confirm([expense])
+            self.assertEqual(expense.state, 'confirmed')
+            self.assertEqual(
+                [r.id for r in expense.approval_requests],
+                [first.id, second.id])
+            self.assertEqual(
+                [(d.user, d.decision, d.comment) for d in first.decisions],
+                [(approver1, 'approve', "Fine"), (approver2, 'approve', None)])
+
+    @with_transaction()
+    def test_approval_team_leader(self):
+        "The leader of the submitter's administrative team approves"
+        pool = Pool()
+        Team = pool.get('crm.team')
+        Expense = pool.get('crm.expense')
+        Request = pool.get('crm.approval.request')
+        company, users, _, type_ = self._approval_setup()
+        submitter, approver1, approver2, _ = users
+        self._approval_rule(company, approver_kind='team_leader')
+        with set_company(company):
+            Team.create([{
+                        'name': "Sales",
+                        'kind': 'administrative',
+                        'leader': approver2.employee.id,
+                        'members': [('add', [submitter.employee.id])],
+                        }])
+            with Transaction().set_user(submitter.id):
+                expense = self._approval_expense(type_, 2000)
+                Expense.request_approval([expense])
+            request, = Request.search([])
+            self.assertEqual(request.approvers(), {approver2})
+            with Transaction().set_user(approver1.id):
+                with self.assertRaises(AccessError):
+                    Request.approve([request])
+            with Transaction().set_user(approver2.id):
+                Request.approve([request])
+            self.assertEqual(request.state, 'approved')
+
+    @with_transaction()
+    def test_approval_reject_void_and_rpc(self):
+        """A rejection needs a reason told to the submitter; a change voids
+        the approval and the transition is refused over RPC again"""
+        pool = Pool()
+        Expense = pool.get('crm.expense')
+        Request = pool.get('crm.approval.request')
+        Notification = pool.get('res.notification')
+        company, users, approvers, type_ = self._approval_setup()
+        submitter, approver1, *_ = users
+        self._approval_rule(company, approver_kind='group',
+            group=approvers.id)
+        with set_company(company):
+            with Transaction().set_user(submitter.id):
+                expense = self._approval_expense(type_, 1500)
+                Expense.request_approval([expense])
+                # Asking again adds nothing while it is pending.
+                Expense.request_approval([expense])
+            request, = Request.search([])
+            with Transaction().set_user(approver1.id):
+                with self.assertRaises(UserError):
+                    Request.reject([request], None)
+                Request.reject([request], "Too expensive")
+            self.assertEqual(request.state, 'rejected')
+            told, = Notification.search([('user', '=', submitter.id)])
+            self.assertEqual(told.description, "Too expensive")
+
+            with Transaction().set_user(submitter.id):
+                Expense.write([expense], {'amount': Decimal(1200)})
+                Expense.request_approval([expense])
+            approved, = Request.search([('state', '=', 'pending')])
+            self.assertEqual(approved.amount, Decimal(1200))
+            with Transaction().set_user(approver1.id):
+                Request.approve([approved])
+            self.assertEqual(approved.state, 'approved')
+
+            with Transaction().set_user(submitter.id), check_access():
+                Expense.write([expense], {'amount': Decimal(1300)})
+                self.assertEqual(approved.state, 'voided')
+                args, kwargs, context, _ = Expense.__rpc__['confirm'].convert(
+                    Expense, [expense.id], {})
+                with Transaction().set_context(context):
+                    with self.assertRaisesRegex(UserError, 'Large 1'):
+                        Expense.confirm(*args, **kwargs)
+            self.assertEqual(expense.state, 'draft')
+            # Users cannot forge requests nor decisions.
+            with Transaction().set_user(submitter.id), check_access():
+                with self.assertRaises(AccessError):
+                    Request.create([{
+                                'rule': approved.rule.id,
+                                'document': str(expense),
+                                'company': company.id,
+                                'submitter': submitter.id,
+                                'level': 1,
+                                'state': 'approved',
+                                }])
+
 
 del ModuleTestCase
