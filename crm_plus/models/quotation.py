@@ -18,7 +18,8 @@ from trytond.model import ModelView, fields
 from trytond.model.exceptions import ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.tools import grouped_slice, reduce_ids
+from trytond import backend
+from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
 CLOSED_STATES = {'won', 'lost', 'cancelled'}
@@ -162,7 +163,8 @@ class Sale(metaclass=PoolMeta):
         cursor = Transaction().connection.cursor()
         origins = sorted({str(s.origin) for s in todo})
         last = defaultdict(int)
-        for sub_origins in grouped_slice(origins):
+        for sub_origins in grouped_slice(
+                origins, backend.MAX_QUERY_PARAMS):
             cursor.execute(*table.select(
                     table.origin, Max(Coalesce(table.revision, 0)),
                     where=table.origin.in_(list(sub_origins)),
@@ -301,8 +303,8 @@ class Sale(metaclass=PoolMeta):
 class SaleLine(metaclass=PoolMeta):
     __name__ = 'sale.line'
 
-    price_history = fields.Function(fields.One2Many(
-            'sale.line', None, "Price History",
+    price_history = fields.Function(fields.Many2Many(
+            'sale.line', None, None, "Price History",
             help="The earlier prices quoted and sold to the customer "
             "for the product, newest first."),
         'get_price_history')
@@ -333,12 +335,13 @@ class SaleLine(metaclass=PoolMeta):
         history = defaultdict(list)
         date = Coalesce(sale.sale_date, sale.quotation_date)
         # One query for the batch: the lines of the customers and products.
-        for sub_products in grouped_slice(products):
+        size = max(backend.MAX_QUERY_PARAMS - len(parties) - 10, 1)
+        for sub_products in grouped_slice(products, size):
             cursor.execute(*line.join(
                     sale, condition=line.sale == sale.id).select(
                     line.id, sale.party, line.product, date,
-                    where=reduce_ids(sale.party, parties)
-                    & reduce_ids(line.product, sub_products)
+                    where=sale.party.in_(parties)
+                    & line.product.in_(list(sub_products))
                     & sale.state.in_(QUOTED_STATES + SOLD_STATES)
                     & (line.type == 'line')))
             for line_id, party, product, line_date in cursor:
