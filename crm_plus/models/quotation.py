@@ -78,6 +78,11 @@ class Opportunity(metaclass=PoolMeta):
         "Add a quotation to each opportunity, at the prices of its lines"
         pool = Pool()
         Sale = pool.get('sale.sale')
+        for opportunity in opportunities:
+            if opportunity.state not in {'opportunity', 'converted'}:
+                raise UserError(gettext(
+                        'crm_plus.msg_quotation_opportunity_not_open',
+                        opportunity=opportunity.rec_name))
         sales = [o.create_sale() for o in opportunities]
         Sale.save(sales)
         for sale in sales:
