@@ -27,11 +27,6 @@ QUOTED_STATES = ['quotation', 'cancelled']
 SOLD_STATES = ['confirmed', 'processing', 'done']
 
 
-def _now():
-    # The database stores timestamps in UTC without time zone.
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-
-
 class Opportunity(metaclass=PoolMeta):
     __name__ = 'sale.opportunity'
 
@@ -67,11 +62,6 @@ class Opportunity(metaclass=PoolMeta):
                         i.id for i in sale.invoices)
         return result
 
-    def create_sale(self):
-        sale = super().create_sale()
-        sale.opportunity_synced_at = _now()
-        return sale
-
     @classmethod
     @ModelView.button
     def new_quotation(cls, opportunities):
@@ -100,8 +90,8 @@ class Sale(metaclass=PoolMeta):
         help="The number of the quotation among those of its opportunity.")
     opportunity_synced_at = fields.Timestamp(
         "Opportunity Synchronised at", readonly=True,
-        help="When the lines of the opportunity and of the quotation "
-        "were last the same.")
+        help="When the lines of the quotation were last copied to the "
+        "opportunity.")
 
     source_opportunity = fields.Function(fields.Many2One(
             'sale.opportunity', "Opportunity"),
@@ -241,13 +231,14 @@ class Sale(metaclass=PoolMeta):
     def opportunity_changed(self):
         "Tell whether the opportunity lines changed since the last sync"
         opportunity = self.origin
-        if not self.opportunity_synced_at:
-            return True
+        # The times all come from the database's clock, so that they
+        # compare whatever the time zones of the servers.
+        synced_at = self.opportunity_synced_at or self.create_date
         # The host itself writes the amount and state of the opportunity
         # whenever its quotations change: only the lines tell a user's
         # change.
         changes = [l.write_date or l.create_date for l in opportunity.lines]
-        return any(c and c > self.opportunity_synced_at for c in changes)
+        return any(c and c > synced_at for c in changes)
 
     @classmethod
     @ModelView.button
@@ -300,9 +291,10 @@ class Sale(metaclass=PoolMeta):
                 sale.currency, sale.untaxed_amount, opportunity.currency)
             to_save.append(opportunity)
         Line.delete(to_delete)
-        Line.create(to_create)
+        lines = Line.create(to_create)
         Opportunity.save(to_save)
-        cls.write(list(sales), {'opportunity_synced_at': _now()})
+        synced_at = max((l.create_date for l in lines), default=None)
+        cls.write(list(sales), {'opportunity_synced_at': synced_at})
 
 
 class SaleLine(metaclass=PoolMeta):
