@@ -1399,7 +1399,7 @@ class Generator:
                     if self.rng.random() < 0.3])
             if o.state == 'converted']
         if chosen:
-            Opportunity.new_quotation(chosen)
+            Opportunity.create_quotations(chosen)
 
     # Competition, buying influences and the life cycle
 

@@ -65,7 +65,13 @@ class Opportunity(metaclass=PoolMeta):
     @classmethod
     @ModelView.button
     def new_quotation(cls, opportunities):
-        "Add a quotation to each opportunity, at the prices of its lines"
+        # A button returns no records: the client would not read them.
+        cls.create_quotations(opportunities)
+
+    @classmethod
+    def create_quotations(cls, opportunities):
+        """Add a quotation to each opportunity, at the prices of its lines,
+        and return them"""
         pool = Pool()
         Sale = pool.get('sale.sale')
         for opportunity in opportunities:

@@ -93,7 +93,7 @@ class QuotationTestCase(TestCase):
             self.assertEqual(sale1.revision, 1)
             self.assertEqual(first.state, 'converted')
 
-            sales = Opportunity.new_quotation([first, second])
+            sales = Opportunity.create_quotations([first, second])
             self.assertEqual([s.revision for s in sales], [2, 1])
             self.assertEqual(
                 [s.state for s in sales], ['quotation', 'quotation'])
@@ -102,7 +102,7 @@ class QuotationTestCase(TestCase):
                     for l in sales[0].lines],
                 [(products[0], 2, Decimal('9')),
                     (products[1], 1, Decimal('20'))])
-            sale3, = Opportunity.new_quotation([first])
+            sale3, = Opportunity.create_quotations([first])
             self.assertEqual(sale3.revision, 3)
             second = Opportunity(second.id)
             self.assertEqual(second.state, 'converted')
@@ -124,7 +124,7 @@ class QuotationTestCase(TestCase):
         with set_company(company):
             opportunity = self._opportunity(
                 company, products, customer, employee)
-            sale, = Opportunity.new_quotation([opportunity])
+            sale, = Opportunity.create_quotations([opportunity])
             Sale.draft([sale])
             line = sale.lines[0]
             SaleLine.write([line], {
@@ -214,7 +214,7 @@ class QuotationTestCase(TestCase):
         with set_company(company):
             opportunity = self._opportunity(
                 company, products, customer, employee)
-            sale, = Opportunity.new_quotation([opportunity])
+            sale, = Opportunity.create_quotations([opportunity])
             self.assertFalse(sale.contract_number)
             with self.assertRaises(ValidationError):
                 Sale.write([sale], {
