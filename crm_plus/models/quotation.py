@@ -15,7 +15,7 @@ from sql.conditionals import Coalesce
 from trytond.exceptions import UserError, UserWarning
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond import backend
@@ -25,6 +25,9 @@ from trytond.transaction import Transaction, without_check_access
 CLOSED_STATES = {'won', 'lost', 'cancelled'}
 QUOTED_STATES = ['quotation', 'cancelled']
 SOLD_STATES = ['confirmed', 'processing', 'done']
+CONTRACT_FIELDS = {
+    'signature_date', 'valid_from', 'valid_to', 'contract_document',
+    'contract_filename'}
 
 
 class Opportunity(metaclass=PoolMeta):
@@ -177,6 +180,18 @@ class Sale(metaclass=PoolMeta):
             last[origin] += 1
             to_write.extend(([sale], {'revision': last[origin]}))
         cls.write(*to_write)
+
+    @classmethod
+    def check_modification(cls, mode, sales, values=None, external=False):
+        super().check_modification(
+            mode, sales, values=values, external=external)
+        # The contract of a finished sale is a record of what was signed.
+        if mode == 'write' and set(values or {}) & CONTRACT_FIELDS:
+            for sale in sales:
+                if sale.state in {'done', 'cancelled'}:
+                    raise AccessError(gettext(
+                            'crm_plus.msg_sale_contract_closed',
+                            sale=sale.rec_name))
 
     @classmethod
     def validate_fields(cls, sales, field_names):

@@ -5,7 +5,7 @@ import datetime
 from decimal import Decimal
 
 from trytond.exceptions import UserError, UserWarning
-from trytond.model.exceptions import ValidationError
+from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.account.tests import create_chart
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_plus.tests.tools import counting_queries
@@ -234,3 +234,8 @@ class QuotationTestCase(TestCase):
             number = sale.contract_number
             Sale.confirm([sale])
             self.assertEqual(Sale(sale.id).contract_number, number)
+
+            # The contract of a finished sale is kept as signed.
+            Sale.write([sale], {'state': 'done'})
+            with self.assertRaises(AccessError):
+                Sale.write([sale], {'valid_to': datetime.date(2028, 1, 1)})
