@@ -227,6 +227,7 @@ class Generator:
             self.create_stages()
             self.create_lines()
             self.create_competition()
+            self.create_quotations()
             self.step("Evaluating the open opportunities")
             self.create_scorecards()
             self.create_approvals()
@@ -1390,6 +1391,17 @@ class Generator:
         Expense.confirm([e for e, f in zip(expenses, fates) if f != 'draft'])
         Expense.cancel(
             [e for e, f in zip(expenses, fates) if f == 'cancelled'])
+
+    def create_quotations(self):
+        "Alternative quotations for some of the converted opportunities"
+        Opportunity = Pool().get('sale.opportunity')
+        chosen = [o for o in Opportunity.browse(
+                [o[0] for o in self.opportunities
+                    if self.rng.random() < 0.3])
+            if o.state == 'converted']
+        if chosen:
+            Opportunity.create_quotations(chosen)
+
     # Competition, buying influences and the life cycle
 
     def create_competition(self):
