@@ -227,6 +227,7 @@ class Generator:
             self.create_stages()
             self.create_lines()
             self.create_competition()
+            self.create_receivables()
             self.step("Evaluating the open opportunities")
             self.create_scorecards()
 
@@ -1389,6 +1390,31 @@ class Generator:
         Expense.confirm([e for e, f in zip(expenses, fates) if f != 'draft'])
         Expense.cancel(
             [e for e, f in zip(expenses, fates) if f == 'cancelled'])
+    # Receivables
+
+    def create_receivables(self):
+        """Credit limits for the customers of the converted and won
+        opportunities, so that the account overview has a limit to compare
+        the credit used with"""
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Party = pool.get('party.party')
+        rng = self.rng
+        customers = sorted({o.party.id for o in Opportunity.search([
+                        ('state', 'in', ['converted', 'won']),
+                        ('party', '!=', None),
+                        ])})
+        by_limit = {}
+        for party_id in customers:
+            limit = Decimal(rng.choice([5000, 20000, 50000, 100000]))
+            by_limit.setdefault(limit, []).append(party_id)
+        to_write = []
+        for limit, party_ids in sorted(by_limit.items()):
+            to_write.extend([Party.browse(party_ids),
+                    {'credit_limit_amount': limit}])
+        if to_write:
+            Party.write(*to_write)
+
     # Competition, buying influences and the life cycle
 
     def create_competition(self):

@@ -3,21 +3,27 @@
 """Receivables: what an opportunity has become in orders, deliveries,
 invoices and payments, read by the accountant on the opportunity and the
 invoice."""
+import datetime
 from collections import defaultdict
 from decimal import Decimal
 
 from sql import Cast, Literal, Null
-from sql.aggregate import Count, Min, Sum
+from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Case
 from sql.functions import Substring
 from sql.operators import Concat
 
 from trytond import backend
-from trytond.model import fields
+from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
+from trytond.pyson import Eval
+from trytond.report import Report
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
+
+from ..reports.receivable_xlsx import write_xlsx
+from .mixins import ReportContextMixin
 
 # The sales that count as ordered: the customer has committed to them.
 ORDERED_STATES = ('confirmed', 'processing', 'done')
@@ -27,6 +33,15 @@ INVOICED_STATES = ('posted', 'paid')
 RECEIVABLE_FIELDS = [
     'ordered_amount', 'shipped_amount', 'invoiced_amount', 'paid_amount',
     'outstanding_amount', 'overdue_amount']
+
+
+def _as_date(value):
+    "A date read in SQL: SQLite returns the text of it"
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    return value
 
 
 def _origins(model, ids):
@@ -91,6 +106,9 @@ class Opportunity(metaclass=PoolMeta):
             sub_ids = list(sub_ids)
             if 'ordered_amount' in names:
                 cls._sum_ordered(sub_ids, sums['ordered_amount'])
+            if 'quoted_amount' in names:
+                cls._sum_ordered(
+                    sub_ids, sums['quoted_amount'], states=['quotation'])
             if 'shipped_amount' in names:
                 cls._sum_shipped(sub_ids, sums['shipped_amount'])
             if 'invoiced_amount' in names:
@@ -114,7 +132,40 @@ class Opportunity(metaclass=PoolMeta):
         return result
 
     @classmethod
-    def _sales_query(cls, ids):
+    def invoice_and_payment_dates(cls, ids):
+        """The date of the first posted invoice and of the last payment of
+        the opportunities, in two queries per slice of ids"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        Move = pool.get('account.move')
+        MoveLine = pool.get('account.move.line')
+        PaymentLine = pool.get('account.invoice-account.move.line')
+        cursor = Transaction().connection.cursor()
+        invoice = Invoice.__table__()
+        payment = PaymentLine.__table__()
+        line = MoveLine.__table__()
+        move = Move.__table__()
+        firsts, lasts = {}, {}
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS // 2):
+            invoices = cls._invoices_query(list(sub_ids))
+            cursor.execute(*invoices
+                .join(invoice, condition=invoice.id == invoices.invoice)
+                .select(invoices.opportunity, Min(invoice.invoice_date),
+                    group_by=[invoices.opportunity]))
+            firsts.update(cursor)
+            cursor.execute(*invoices
+                .join(payment, condition=payment.invoice == invoices.invoice)
+                .join(line, condition=line.id == payment.line)
+                .join(move, condition=move.id == line.move)
+                .select(invoices.opportunity, Max(move.date),
+                    group_by=[invoices.opportunity]))
+            lasts.update(cursor)
+        return (
+            {k: _as_date(v) for k, v in firsts.items()},
+            {k: _as_date(v) for k, v in lasts.items()})
+
+    @classmethod
+    def _sales_query(cls, ids, states=ORDERED_STATES):
         "The ordered sales of the opportunities with their opportunity id"
         pool = Pool()
         Sale = pool.get('sale.sale')
@@ -126,15 +177,15 @@ class Opportunity(metaclass=PoolMeta):
                 ).as_('opportunity'),
             sale.currency.as_('currency'),
             where=sale.origin.in_(_origins(cls.__name__, ids))
-            & sale.state.in_(ORDERED_STATES))
+            & sale.state.in_(states))
 
     @classmethod
-    def _sum_ordered(cls, ids, sums):
+    def _sum_ordered(cls, ids, sums, states=ORDERED_STATES):
         pool = Pool()
         Sale = pool.get('sale.sale')
         SaleLine = pool.get('sale.line')
         cursor = Transaction().connection.cursor()
-        sales = cls._sales_query(ids)
+        sales = cls._sales_query(ids, states=states)
         sale = Sale.__table__()
         line = SaleLine.__table__()
         # The cached untaxed amount of confirmed sales, or the sum of their
@@ -476,3 +527,174 @@ class Party(metaclass=PoolMeta):
             for party in cls.browse(ids):
                 result['credit_used'][party.id] += party.receivable or 0
         return result
+
+
+class ReceivableReportContext(ReportContextMixin, ModelView):
+    "Receivable Report Context"
+    __name__ = 'crm.receivable.report.context'
+    __string__ = "Receivable Report Context"
+
+    team = fields.Many2One(
+        'crm.team', "Team",
+        help="Only the opportunities of this sales team.")
+    employee = fields.Many2One(
+        'company.employee', "Employee",
+        domain=[('company', '=', Eval('company', -1))],
+        help="Only the opportunities of this employee.")
+
+
+class ReceivableReport(ModelSQL, ModelView):
+    "Receivables by Opportunity"
+    __name__ = 'crm.receivable.report'
+    __string__ = "Receivables by Opportunity"
+
+    opportunity = fields.Many2One('sale.opportunity', "Opportunity")
+    company = fields.Many2One('company.company', "Company")
+    party = fields.Many2One('party.party', "Party")
+    employee = fields.Many2One('company.employee', "Employee")
+    currency = fields.Many2One('currency.currency', "Currency")
+    won_date = fields.Date(
+        "Won", help="When the opportunity was won.")
+    quoted_amount = fields.Function(Monetary(
+            "Quoted", currency='currency', digits='currency',
+            help="The untaxed amount of the sales still in quotation."),
+        'get_amounts')
+    ordered_amount = fields.Function(Monetary(
+            "Ordered", currency='currency', digits='currency'),
+        'get_amounts')
+    invoiced_amount = fields.Function(Monetary(
+            "Invoiced", currency='currency', digits='currency'),
+        'get_amounts')
+    paid_amount = fields.Function(Monetary(
+            "Paid", currency='currency', digits='currency'),
+        'get_amounts')
+    outstanding_amount = fields.Function(Monetary(
+            "Outstanding", currency='currency', digits='currency'),
+        'get_amounts')
+    first_invoice_date = fields.Function(fields.Date(
+            "First Invoice"), 'get_dates')
+    last_payment_date = fields.Function(fields.Date(
+            "Last Payment"), 'get_dates')
+    days_to_invoice = fields.Function(fields.Integer(
+            "Days to Invoice",
+            help="The days from the win to the first invoice."),
+        'get_dates')
+    days_to_payment = fields.Function(fields.Integer(
+            "Days to Payment",
+            help="The days from the first invoice to the last payment."),
+        'get_dates')
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('won_date', 'DESC NULLS LAST'), ('id', 'DESC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        opportunity = Opportunity.__table__()
+        context = Transaction().context
+        where = opportunity.company == context.get('company')
+        if context.get('from_date'):
+            where &= opportunity.start_date >= context['from_date']
+        if context.get('to_date'):
+            where &= opportunity.start_date <= context['to_date']
+        if context.get('team'):
+            where &= opportunity.team == context['team']
+        if context.get('employee'):
+            where &= opportunity.employee == context['employee']
+        # Only opportunities that went as far as a sale have receivables.
+        where &= opportunity.state.in_(['converted', 'won'])
+        return opportunity.select(
+            opportunity.id.as_('id'),
+            opportunity.id.as_('opportunity'),
+            opportunity.company.as_('company'),
+            opportunity.party.as_('party'),
+            opportunity.employee.as_('employee'),
+            opportunity.currency.as_('currency'),
+            Case((opportunity.state == 'won', opportunity.end_date),
+                else_=Null).as_('won_date'),
+            where=where)
+
+    @classmethod
+    def get_amounts(cls, records, names):
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        # A row is its opportunity, with the same id.
+        return Opportunity.get_receivables(
+            Opportunity.browse([r.id for r in records]), names)
+
+    @classmethod
+    def get_dates(cls, records, names):
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        ids = [r.id for r in records]
+        firsts, lasts = Opportunity.invoice_and_payment_dates(ids)
+        result = {n: {} for n in names}
+        for record in records:
+            first, last = firsts.get(record.id), lasts.get(record.id)
+            values = {
+                'first_invoice_date': first,
+                'last_payment_date': last,
+                'days_to_invoice': (
+                    (first - record.won_date).days
+                    if first and record.won_date else None),
+                'days_to_payment': (
+                    (last - first).days if first and last else None),
+                }
+            for name in names:
+                result[name][record.id] = values[name]
+        return result
+
+    @classmethod
+    def xlsx_columns(cls):
+        "The title, field and kind of the columns of the Excel export"
+        return [(getattr(cls, f).string, f, k) for f, k in [
+                ('opportunity', 'text'),
+                ('party', 'text'),
+                ('employee', 'text'),
+                ('currency', 'text'),
+                ('quoted_amount', 'money'),
+                ('ordered_amount', 'money'),
+                ('invoiced_amount', 'money'),
+                ('paid_amount', 'money'),
+                ('outstanding_amount', 'money'),
+                ('won_date', 'date'),
+                ('first_invoice_date', 'date'),
+                ('last_payment_date', 'date'),
+                ('days_to_invoice', 'integer'),
+                ('days_to_payment', 'integer'),
+                ]]
+
+
+class ReceivableReportXlsx(Report):
+    "The receivables report as an Excel file"
+    __name__ = 'crm.receivable.report.xlsx'
+
+    @classmethod
+    def execute(cls, ids, data):
+        pool = Pool()
+        ActionReport = pool.get('ir.action.report')
+        ReportRow = pool.get('crm.receivable.report')
+        action_report, = ActionReport.search([
+                ('report_name', '=', cls.__name__),
+                ], limit=1)
+        cls.check_access(action_report, ReportRow.__name__, ids)
+        # Without selection, all the rows of the report's context.
+        rows = ReportRow.browse(ids) if ids else ReportRow.search([])
+        columns = ReportRow.xlsx_columns()
+        # Money columns with the decimals of the company currency.
+        digits = rows[0].currency.digits if rows else 2
+        kinds = [(t, digits if k == 'money' else k) for t, _, k in columns]
+        lines = []
+        for row in rows:
+            values = []
+            for _, name, kind in columns:
+                value = getattr(row, name)
+                if kind == 'text':
+                    value = value.rec_name if value else None
+                values.append(value)
+            lines.append(values)
+        content = write_xlsx(action_report.name, kinds, lines)
+        return ('xlsx', content, False, action_report.name)
