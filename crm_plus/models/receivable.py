@@ -550,7 +550,12 @@ class ReceivableReport(ModelSQL, ModelView):
 
     opportunity = fields.Many2One('sale.opportunity', "Opportunity")
     company = fields.Many2One('company.company', "Company")
-    party = fields.Many2One('party.party', "Party")
+    party = fields.Many2One(
+        'party.party', "Party",
+        context={
+            'company': Eval('company', -1),
+            },
+        depends=['company'])
     employee = fields.Many2One('company.employee', "Employee")
     currency = fields.Many2One('currency.currency', "Currency")
     won_date = fields.Date(
