@@ -228,6 +228,7 @@ class Generator:
             self.create_lines()
             self.create_competition()
             self.create_quotations()
+            self.create_receivables()
             self.step("Evaluating the open opportunities")
             self.create_scorecards()
             self.create_approvals()
@@ -1401,6 +1402,30 @@ class Generator:
             if o.state == 'converted']
         if chosen:
             Opportunity.create_quotations(chosen)
+    # Receivables
+
+    def create_receivables(self):
+        """Credit limits for the customers of the converted and won
+        opportunities, so that the account overview has a limit to compare
+        the credit used with"""
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Party = pool.get('party.party')
+        rng = self.rng
+        customers = sorted({o.party.id for o in Opportunity.search([
+                        ('state', 'in', ['converted', 'won']),
+                        ('party', '!=', None),
+                        ])})
+        by_limit = {}
+        for party_id in customers:
+            limit = Decimal(rng.choice([5000, 20000, 50000, 100000]))
+            by_limit.setdefault(limit, []).append(party_id)
+        to_write = []
+        for limit, party_ids in sorted(by_limit.items()):
+            to_write.extend([Party.browse(party_ids),
+                    {'credit_limit_amount': limit}])
+        if to_write:
+            Party.write(*to_write)
 
     # Competition, buying influences and the life cycle
 

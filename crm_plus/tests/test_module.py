@@ -425,6 +425,62 @@ class CrmPlusTestCase(
         self.assertEqual(counts[0], counts[1])
         self.assertLessEqual(counts[1], 5)
 
+    @with_transaction()
+    def test_receivables_set_based(self):
+        "Ordered amounts of many opportunities in as many queries as of one"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Party = pool.get('party.party')
+        Sale = pool.get('sale.sale')
+        Invoice = pool.get('account.invoice')
+
+        company = create_company()
+        with set_company(company):
+            party, = Party.create([{
+                        'name': "Customer",
+                        'addresses': [('create', [{}])],
+                        }])
+            opportunities = Opportunity.create([
+                    {'party': party.id} for _ in range(12)])
+            states = ['quotation', 'confirmed', 'processing', 'done']
+            sales = Sale.create([{
+                        'party': party.id,
+                        'invoice_address': party.addresses[0].id,
+                        'origin': str(o),
+                        'sale_date': datetime.date.today(),
+                        'lines': [('create', [{
+                                        'type': 'line',
+                                        'description': "Service",
+                                        'quantity': 2,
+                                        'unit_price': Decimal(i + 1),
+                                        }])],
+                        } for i, o in enumerate(opportunities)])
+            for i, sale in enumerate(sales):
+                sale.state = states[i % 4]
+            Sale.save(sales)
+
+            counts = []
+            for count in [1, 12]:
+                records = Opportunity.browse(opportunities[:count])
+                with counting_queries() as queries:
+                    amounts = Opportunity.get_receivables(
+                        records, ['ordered_amount', 'shipped_amount',
+                            'invoiced_amount', 'paid_amount',
+                            'outstanding_amount', 'overdue_amount'])
+                counts.append(len(queries))
+            self.assertEqual(counts[0], counts[1])
+            # A quotation is not ordered; the others are at twice i + 1.
+            self.assertEqual(
+                [amounts['ordered_amount'][o.id] for o in opportunities],
+                [0 if i % 4 == 0 else Decimal(2 * (i + 1))
+                    for i in range(12)])
+            self.assertEqual(
+                set(amounts['invoiced_amount'].values()), {Decimal(0)})
+            # Invoices without sale have no opportunity and are not found by
+            # one.
+            self.assertEqual(Invoice.search([
+                        ('opportunity', '=', opportunities[1].id)]), [])
+
     def _create_scorecard(self, threshold=40):
         "A scorecard of two criteria weighted 3 and 1"
         Scorecard = Pool().get('crm.scorecard')
