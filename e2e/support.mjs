@@ -40,11 +40,12 @@ export class Rpc {
         this.context = {};
     }
 
-    static async login() {
-        assert.ok(password, 'CRM_PLUS_PASSWORD must give the password');
+    // As the administrator of the settings, or as another user.
+    static async login(user = login, secret = password) {
+        assert.ok(secret, 'CRM_PLUS_PASSWORD must give the password');
         const [userId, token] = await Rpc.call(null, 'common.db.login',
-            [login, { password }, 'en']);
-        const rpc = new Rpc(Buffer.from(`${login}:${userId}:${token}`)
+            [user, { password: secret }, 'en']);
+        const rpc = new Rpc(Buffer.from(`${user}:${userId}:${token}`)
             .toString('base64'));
         // The user's context (company, language) as the client sends it.
         rpc.context = await rpc.model('res.user', 'get_preferences', true);
@@ -156,13 +157,15 @@ export const field = (name, selector = 'input') => activeTab()
     .locator(`.form-container ${selector}[name="${name}"]`)
     .filter({ visible: true });
 
-export async function logIn() {
+// Log into the web client as the administrator of the settings, or as
+// another user.
+export async function logIn(user = login, secret = password) {
     await page.goto(new URL(`#${database}`, baseUrl).href);
     const dialog = page.locator('.login-dialog');
-    await dialog.locator('input#login').fill(login);
+    await dialog.locator('input#login').fill(user);
     await dialog.locator('button[type=submit]').click();
     const ask = page.locator('.ask-dialog');
-    await ask.locator('input[type=password]').fill(password);
+    await ask.locator('input[type=password]').fill(secret);
     await ask.locator('button.btn-primary').click();
 
     // A new database first runs the module configuration wizards; the
