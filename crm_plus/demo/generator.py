@@ -232,6 +232,7 @@ class Generator:
             self.step("Evaluating the open opportunities")
             self.create_scorecards()
             self.create_approvals()
+            self.create_pricing()
 
     # Company and accounting
 
@@ -1819,6 +1820,66 @@ class Generator:
                 submitter=User(self.admin_user))
         with Transaction().set_user(manager.id):
             Request.approve([r for r in requests if rng.random() < 0.5])
+
+    def create_pricing(self):
+        """The default price list of the company: a distributors' price, a
+        volume price on goods and a salesperson's price on one product;
+        maximum discounts on the administrative teams and their leaders"""
+        pool = Pool()
+        PartyCategory = pool.get('party.category')
+        PriceList = pool.get('product.price_list')
+        ProductCategory = pool.get('product.category')
+        Template = pool.get('product.template')
+        Party = pool.get('party.party')
+        Team = pool.get('crm.team')
+        Employee = pool.get('company.employee')
+        Configuration = pool.get('sale.configuration')
+        rng = self.rng
+        distributors, = PartyCategory.create([{'name': "Distributors"}])
+        partners = [p[0] for p in self.partners]
+        chosen = [p for p in partners if rng.random() < 0.1]
+        if chosen:
+            Party.write(Party.browse(chosen), {
+                    'categories': [('add', [distributors.id])],
+                    })
+        goods, = ProductCategory.create([{'name': "Goods"}])
+        Template.write([p.template for p in self.products
+                if p.template.type == 'goods'], {
+                'categories': [('add', [goods.id])],
+                })
+        seller = rng.choice(self.employees)
+        policy, = PriceList.create([{
+                    'name': "Pricing Policy",
+                    'company': self.company.id,
+                    'price': 'list_price',
+                    'lines': [('create', [{
+                                    'sequence': 10,
+                                    'party_category': distributors.id,
+                                    'formula': 'unit_price * 0.85',
+                                    }, {
+                                    'sequence': 20,
+                                    'employee': seller.id,
+                                    'product': self.products[0].id,
+                                    'formula': 'unit_price * 0.92',
+                                    }, {
+                                    'sequence': 30,
+                                    'category': goods.id,
+                                    'quantity': 5,
+                                    'formula': 'unit_price * 0.95',
+                                    }, {
+                                    'sequence': 40,
+                                    'formula': 'unit_price',
+                                    }])],
+                    }])
+        Configuration.write([Configuration(1)], {
+                'sale_price_list': policy.id,
+                })
+        teams = [t for t in self.teams.values()
+            if t.kind == 'administrative']
+        Team.write(teams, {'max_discount': Decimal('0.15')})
+        Employee.write(list({t.leader for t in teams if t.leader}), {
+                'crm_max_discount': Decimal('0.25'),
+                })
 
     # Summary
 
