@@ -8,6 +8,7 @@ import json
 from collections import defaultdict
 from decimal import Decimal
 
+from trytond import backend
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import (
@@ -308,7 +309,7 @@ class Request(Workflow, ModelSQL, ModelView):
         "The requests of each document, by document"
         result = {d: [] for d in documents}
         by_name = {str(d): d for d in documents}
-        for sub in grouped_slice(list(by_name)):
+        for sub in grouped_slice(list(by_name), backend.MAX_QUERY_PARAMS):
             for request in cls.search([('document', 'in', list(sub))],
                     order=[('level', 'ASC'), ('id', 'ASC')]):
                 result[by_name[str(request.document)]].append(request)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sql import Null
 from sql.aggregate import Sum
 
+from trytond import backend
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
@@ -220,7 +221,7 @@ def overdue_amounts(party_ids, company, date=None):
     account = Account.__table__()
     type_ = AccountType.__table__()
     result = dict.fromkeys(party_ids, Decimal(0))
-    for sub_ids in grouped_slice(party_ids):
+    for sub_ids in grouped_slice(party_ids, backend.MAX_QUERY_PARAMS // 2):
         cursor.execute(*line
             .join(move, condition=line.move == move.id)
             .join(account, condition=line.account == account.id)
@@ -245,7 +246,7 @@ def credit_limits(party_ids, company):
     Party = pool.get('party.party')
     PartyLimit = pool.get('party.party.credit_limit_amount')
     result = {}
-    for sub_ids in grouped_slice(party_ids):
+    for sub_ids in grouped_slice(party_ids, backend.MAX_QUERY_PARAMS // 2):
         for value in PartyLimit.search([
                     ('party', 'in', list(sub_ids)),
                     ('company', '=', company.id),
@@ -279,8 +280,8 @@ class Sale(metaclass=PoolMeta):
 
     @classmethod
     def credit_values(cls, sales):
-        """Return for each sale id whether the batch takes its customer over the
-        credit limit, and whether the customer has overdue receivables
+        """Return for each sale id whether the batch takes its customer over
+        the credit limit, and whether the customer has overdue receivables
         beyond the tolerance, with one query per kind for all customers"""
         pool = Pool()
         Configuration = pool.get('crm.configuration')
@@ -368,14 +369,17 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        # PYSON compares with None by ==.
+        nothing_requested = (
+            Eval('requested_credit_limit', None) == None)  # noqa: E711
         cls._buttons.update({
                 'request_approval': {
-                    'invisible': Eval('requested_credit_limit', None) == None,
+                    'invisible': nothing_requested,
                     'icon': 'tryton-forward',
                     'depends': ['requested_credit_limit'],
                     },
                 'apply_credit_limit': {
-                    'invisible': Eval('requested_credit_limit', None) == None,
+                    'invisible': nothing_requested,
                     'icon': 'tryton-ok',
                     'depends': ['requested_credit_limit'],
                     },

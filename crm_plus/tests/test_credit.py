@@ -81,6 +81,5 @@ class CreditTestCase(unittest.TestCase):
                     Party.get_credit_control(
                         records, ['overdue_amount', 'credit_blocked'])
                 counts.append(len(queries))
-                print(count, '\n'.join(str(q) for q in queries))
             self.assertEqual(counts[0], counts[1])
 
