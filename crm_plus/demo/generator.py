@@ -233,6 +233,7 @@ class Generator:
             self.create_scorecards()
             self.create_approvals()
             self.create_pricing()
+            self.create_credit()
 
     # Company and accounting
 
@@ -1880,6 +1881,43 @@ class Generator:
         Employee.write(list({t.leader for t in teams if t.leader}), {
                 'crm_max_discount': Decimal('0.25'),
                 })
+
+    def create_credit(self):
+        """The overdue tolerance, a rule on raising credit limits beyond
+        50000, and raises requested for some customers with a limit"""
+        pool = Pool()
+        Configuration = pool.get('crm.configuration')
+        Party = pool.get('party.party')
+        PartyLimit = pool.get('party.party.credit_limit_amount')
+        Request = pool.get('crm.approval.request')
+        Rule = pool.get('crm.approval.rule')
+        User = pool.get('res.user')
+        rng = self.rng
+        manager, = User.search([('login', '=', 'manager')])
+        configuration = Configuration(1)
+        configuration.overdue_tolerance_amount = Decimal(1000)
+        configuration.overdue_tolerance_days = 15
+        configuration.save()
+        Rule.create([{
+                    'name': "Credit limit over 50000",
+                    'company': self.company.id,
+                    'document': 'party.party',
+                    'transition': 'credit_limit',
+                    'condition': 'amount_ge',
+                    'value': Decimal(50000),
+                    'approver_kind': 'user',
+                    'user': manager.id,
+                    }])
+        limits = PartyLimit.search([
+                ('company', '=', self.company.id),
+                ('credit_limit_amount', '!=', None),
+                ], order=[('party', 'ASC')])
+        asked = [l for l in limits if rng.random() < 0.2]
+        parties = Party.browse([l.party.id for l in asked])
+        for party, limit in zip(parties, asked):
+            party.requested_credit_limit = limit.credit_limit_amount * 2
+        Party.save(parties)
+        Request.request_for(parties, submitter=User(self.admin_user))
 
     # Summary
 

@@ -8,6 +8,7 @@ import json
 from collections import defaultdict
 from decimal import Decimal
 
+from trytond import backend
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import (
@@ -53,7 +54,11 @@ class Rule(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
     __string__ = "Approval Rule"
 
     name = fields.Char("Name", required=True, translate=True)
-    company = fields.Many2One('company.company', "Company", required=True)
+    # The shipped rules have no company: companies do not exist yet when
+    # the module is activated.
+    company = fields.Many2One(
+        'company.company', "Company",
+        help="Empty for every company.")
     document = fields.Selection(DOCUMENTS, "Document", required=True)
     transition = fields.Selection(
         'get_transitions', "Transition", required=True,
@@ -151,10 +156,18 @@ class Rule(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
         if not keys:
             return {}
         domain = ['OR'] + [
-            [('document', '=', n), ('company', '=', c)] for n, c in keys]
+            [('document', '=', n),
+                ['OR', ('company', '=', c), ('company', '=', None)]]
+            for n, c in keys]
         for rule in cls.search(domain, order=[('level', 'ASC')]):
-            rules[rule.document, rule.company.id].append(rule)
-        return {d: rules[d.__name__, d.company.id] for d in documents}
+            company = rule.company.id if rule.company else None
+            rules[rule.document, company].append(rule)
+        # A rule without company holds for the documents of every company.
+        return {d: sorted(
+                    rules[d.__name__, d.company.id]
+                    + rules[d.__name__, None],
+                    key=lambda r: r.level)
+            for d in documents}
 
 
 class Request(Workflow, ModelSQL, ModelView):
@@ -308,7 +321,7 @@ class Request(Workflow, ModelSQL, ModelView):
         "The requests of each document, by document"
         result = {d: [] for d in documents}
         by_name = {str(d): d for d in documents}
-        for sub in grouped_slice(list(by_name)):
+        for sub in grouped_slice(list(by_name), backend.MAX_QUERY_PARAMS):
             for request in cls.search([('document', 'in', list(sub))],
                     order=[('level', 'ASC'), ('id', 'ASC')]):
                 result[by_name[str(request.document)]].append(request)

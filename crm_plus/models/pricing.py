@@ -289,30 +289,9 @@ class ApprovalRule(metaclass=PoolMeta):
         cls.condition.selection.append(
             ('discount_over_max', "Discount beyond the salesperson's "
                 "maximum"))
-        # A shipped rule serves every company.
-        cls.company.required = False
-        cls.company.help = "Empty for every company."
 
     def holds(self, values):
         if self.condition == 'discount_over_max':
             excess = values.get('discount_excess')
             return excess is not None and excess > (self.value or 0)
         return super().holds(values)
-
-    @classmethod
-    def rules_for(cls, documents):
-        rules = super().rules_for(documents)
-        names = {d.__name__ for d in documents}
-        if not names:
-            return rules
-        common = cls.search([
-                ('company', '=', None),
-                ('document', 'in', list(names)),
-                ], order=[('level', 'ASC')])
-        if common:
-            for document, document_rules in rules.items():
-                document_rules = document_rules + [
-                    r for r in common if r.document == document.__name__]
-                rules[document] = sorted(
-                    document_rules, key=lambda r: r.level)
-        return rules

@@ -456,7 +456,7 @@ class Party(metaclass=PoolMeta):
         invoice_line = InvoiceLine.__table__()
         # {name: {(party, currency): amount}}
         sums = defaultdict(lambda: defaultdict(Decimal))
-        for sub_ids in grouped_slice(ids):
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS // 2):
             sub_ids = list(sub_ids)
             cursor.execute(*sale.select(
                     sale.party, sale.currency, Count(sale.id),
