@@ -10,6 +10,7 @@ from collections import defaultdict
 
 from sql import Null
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.model.exceptions import ValidationError
@@ -403,7 +404,7 @@ class Party(metaclass=PoolMeta):
         ids = {p.id for parties in found for p in parties}
         party_keys = defaultdict(set)
         name_keys = {}
-        for sub in grouped_slice(ids, Transaction().database.IN_MAX):
+        for sub in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
             sub = list(sub)
             cursor.execute(*mechanism.select(
                     mechanism.party, mechanism.match_key,
@@ -540,7 +541,7 @@ class Party(metaclass=PoolMeta):
         address_table = Address.__table__()
         mechanism_table = Mechanism.__table__()
         for sub in grouped_slice({t for t in targets if t}
-                | set(found.values()), Transaction().database.IN_MAX):
+                | set(found.values()), backend.MAX_QUERY_PARAMS):
             sub = list(sub)
             cursor.execute(*address_table.select(
                     address_table.party, address_table.street_unstructured,
@@ -631,7 +632,7 @@ class Party(metaclass=PoolMeta):
         cursor = Transaction().connection.cursor()
         party = cls.__table__()
         result = {}
-        for sub in grouped_slice(keys, Transaction().database.IN_MAX):
+        for sub in grouped_slice(keys, backend.MAX_QUERY_PARAMS):
             cursor.execute(*party.select(
                     party.name_key, party.id,
                     where=party.name_key.in_(list(sub))
@@ -664,7 +665,7 @@ class Party(metaclass=PoolMeta):
     def export_contacts(cls, parties):
         "Return the neutral contacts of the parties"
         contacts = []
-        for sub in grouped_slice(parties, Transaction().database.IN_MAX):
+        for sub in grouped_slice(parties, backend.MAX_QUERY_PARAMS):
             for party in cls.browse(list(sub)):
                 contacts.append(party._export_contact())
         return contacts
