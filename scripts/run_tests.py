@@ -15,7 +15,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
         'patterns', nargs='*',
-        help="run only the test modules whose name contains one of these")
+        help="run only the test modules, tests or scenarios whose name "
+        "contains one of these (e.g. test_module, test_funnel, "
+        "scenario_credit)")
     parser.add_argument('-v', '--verbose', action='store_true')
     args = parser.parse_args()
 
@@ -24,9 +26,15 @@ def main():
     names = [
         f'{tests_package.__name__}.{m.name}'
         for m in pkgutil.iter_modules(tests_package.__path__)
-        if m.name.startswith('test_')
-        and (not args.patterns or any(p in m.name for p in args.patterns))]
+        if m.name.startswith('test_')]
     suite = unittest.TestLoader().loadTestsFromNames(names)
+    if args.patterns:
+        # A scenario's id is its file name (scenario_x_rst): matching the
+        # ids as well as the modules selects single scenarios and tests.
+        suite = unittest.TestSuite(
+            t for t in _tests(suite)
+            if any(p in t.id() or p in type(t).__module__
+                for p in args.patterns))
     start = time.monotonic()
     result = unittest.TextTestRunner(
         verbosity=2 if args.verbose else 1).run(suite)
@@ -40,6 +48,14 @@ def main():
     print(f"tests: {passed} passed, {failed} failed, "
         f"{len(result.skipped)} skipped")
     return 0 if failed == 0 and result.testsRun else 1
+
+
+def _tests(suite):
+    for test in suite:
+        if isinstance(test, unittest.TestSuite):
+            yield from _tests(test)
+        else:
+            yield test
 
 
 if __name__ == '__main__':
