@@ -621,12 +621,10 @@ class Sale(ApprovalMixin, metaclass=PoolMeta):
     _approval_fields = {'lines', 'currency'}
 
     def _approval_values(self):
-        pool = Pool()
-        Opportunity = pool.get('sale.opportunity')
         lines = [l for l in self.lines if l.type == 'line']
         discount = _max_discount(lines)
-        if discount is None and isinstance(self.origin, Opportunity):
-            discount = _max_discount(self.origin.lines)
+        if discount is None:
+            discount = self._policy_discount(lines)
         amount = self.untaxed_amount
         cost = sum(
             (Decimal(str(l.quantity or 0)) * (l.product.cost_price or 0)
@@ -638,6 +636,21 @@ class Sale(ApprovalMixin, metaclass=PoolMeta):
             'discount': discount,
             'margin_rate': margin_rate,
             }
+
+    @staticmethod
+    def _policy_discount(lines):
+        """The largest discount of the lines from the price the price policy
+        gives them: sale lines have no discount of their own, and a price
+        lowered on the quotation counts even if its opportunity was not
+        updated"""
+        discounts = []
+        for line in lines:
+            if not line.product or line.unit_price is None:
+                continue
+            price = line.compute_unit_price()
+            if price:
+                discounts.append(max(1 - line.unit_price / price, 0))
+        return max(discounts) if discounts else None
 
     @classmethod
     def quote(cls, sales):

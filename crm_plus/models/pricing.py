@@ -112,25 +112,8 @@ class Sale(metaclass=PoolMeta):
         values = super()._approval_values()
         maximum = (self.employee.crm_discount_maximum
             if self.employee else None)
-        discount = values.get('discount')
-        if discount is None and maximum is not None:
-            # Without discount of the opportunity, that of the lines
-            # priced below the price list.
-            discount = self._price_list_discount()
-        values['discount_excess'] = _excess(discount, maximum)
+        values['discount_excess'] = _excess(values.get('discount'), maximum)
         return values
-
-    def _price_list_discount(self):
-        "The largest discount of the lines from their price list price"
-        discounts = []
-        for line in self.lines:
-            if line.type != 'line' or not line.product \
-                    or line.unit_price is None:
-                continue
-            price = line.compute_unit_price()
-            if price:
-                discounts.append(max(1 - line.unit_price / price, 0))
-        return max(discounts) if discounts else None
 
 
 class SaleLine(metaclass=PoolMeta):
