@@ -105,7 +105,8 @@ class Opportunity(metaclass=PoolMeta):
         currencies = cls.currencies_of(ids)
         columns = cls.receivable_columns(opportunity, currency)
         result = {n: dict.fromkeys(ids, Decimal(0)) for n in names}
-        for sub_ids in grouped_slice(ids):
+        # The query has few parameters besides the ids.
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS // 2):
             cursor.execute(*opportunity
                 .join(currency,
                     condition=currency.id == opportunity.currency)
