@@ -132,7 +132,6 @@ def multiply(database, target, models_of):
             references[name] = {
                 field_name for field_name, field in Model._fields.items()
                 if isinstance(field, fields.Reference)
-                and not hasattr(field, 'get')
                 and field_name in columns[name]}
 
         def shift_reference(value, k):
