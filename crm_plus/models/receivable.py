@@ -10,7 +10,7 @@ from sql import Cast, Literal, Null
 from sql.aggregate import Count, Max, Min, Sum
 from sql.conditionals import Case, Coalesce
 from sql.functions import Extract, Round, Substring
-from sql.operators import Concat, Exists
+from sql.operators import Concat, Div, Exists
 
 from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
@@ -152,8 +152,10 @@ class Opportunity(metaclass=PoolMeta):
                 order_by=[rate.date.desc], limit=1)
 
         def convert(amount, currency_id):
-            return Case((currency_id == opportunity.currency, amount),
-                else_=amount * rate(opportunity.currency) / rate(currency_id))
+            # amount written once: the query stays short to build and parse.
+            return amount * Case(
+                (currency_id == opportunity.currency, Literal(1)),
+                else_=Div(rate(opportunity.currency), rate(currency_id)))
 
         def money(*queries):
             return Round(sum(
