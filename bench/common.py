@@ -83,7 +83,8 @@ def generate(options):
     "Build the demo database at the base scale with bench/generate.py"
     subprocess.run([
             sys.executable,
-            os.path.join(os.path.dirname(os.path.abspath(__file__)), 'generate.py'),
+            os.path.join(
+                os.path.dirname(os.path.abspath(__file__)), 'generate.py'),
             '-c', options.configfile, '-d', options.database,
             '--scale', str(options.base_scale)],
         check=True, stdout=subprocess.DEVNULL)

@@ -284,7 +284,8 @@ def connector(database):
         import sqlite3
 
         from trytond.config import config
-        path = os.path.join(config.get('database', 'path'), database + '.sqlite')
+        path = os.path.join(
+            config.get('database', 'path'), database + '.sqlite')
         return lambda: sqlite3.connect(path)
     else:
         Database = backend.Database(database)

@@ -259,9 +259,11 @@ class Opportunity(metaclass=PoolMeta):
         due = to_pay(lambda line: (line.reconciliation == Null)
             & (line.maturity_date < date))
         partial = payments(lambda invoice, line, move: Sum(convert(
-                    Case((line.reconciliation == Null,
+                    Case(
+                        (line.reconciliation == Null,
                             line_amount(line, invoice)),
-                        else_=zero), invoice.currency)))
+                        else_=zero),
+                    invoice.currency)))
         outstanding = money(unpaid, partial)
         # Unreconciled partial payments settle the oldest dues first.
         overdue = money(due, partial)
