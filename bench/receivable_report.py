@@ -294,8 +294,10 @@ def connector(database):
 
 def main():
     options = parse_arguments()
-    from trytond import backend, config
+    from trytond import config
     config.update_etc(options.configfile)
+    # The backend is chosen at import, from the configuration.
+    from trytond import backend
     from trytond.modules.crm_plus.demo.generator import PASSWORD
 
     generate(options)
