@@ -292,6 +292,25 @@ def connector(database):
         return lambda: Database.get_connection(readonly=True)
 
 
+def busiest_employee(connect):
+    """The employee with most rows in the report, and the number of rows:
+    the opportunities with a sale quoted or further"""
+    connection = connect()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("""SELECT o.employee, COUNT(*) FROM sale_opportunity o
+            WHERE EXISTS (SELECT 1 FROM sale_sale s
+                WHERE s.origin = 'sale.opportunity,' || CAST(o.id AS VARCHAR)
+                AND s.state IN ('quotation', 'confirmed', 'processing',
+                    'done'))
+            GROUP BY o.employee""")
+        counts = dict(cursor.fetchall())
+    finally:
+        connection.close()
+    employee = max((e for e in counts if e), key=counts.get)
+    return employee, sum(counts.values())
+
+
 def main():
     options = parse_arguments()
     from trytond import config
@@ -325,26 +344,14 @@ def main():
             if view['fields'].get(name, {}).get('type') == 'many2one':
                 names.append(name + '.rec_name')
         company = client.context['company']
-        rows = client.call(
-            'model.crm.receivable.report.search_read', [], 0, 1, None,
-            ['id'], client.context)
-        # The employee with most rows, for the export.
-        groups = client.call(
-            'model.crm.receivable.report.search_read', [], 0, None, None,
-            ['employee'], client.context)
-        by_employee = {}
-        for row in groups:
-            by_employee[row['employee']] = by_employee.get(
-                row['employee'], 0) + 1
-        employee = max(
-            (e for e in by_employee if e), key=by_employee.get)
+        connect = connector(options.database)
+        employee, report_rows = busiest_employee(connect)
         time_report(client, names, [], options.limit, 1)
         page, page_ids = time_report(
             client, names, [], options.limit, options.repeat)
         export, export_ids = time_report(
             client, names, [('employee', '=', employee)], None,
             options.repeat)
-        connect = connector(options.database)
         page_sql, page_rows = time_sql(
             connect, backend.name, company, None, options.limit,
             options.repeat)
@@ -353,11 +360,11 @@ def main():
     finally:
         server.terminate()
         server.wait()
-    assert rows and len(page_ids) == page_rows, (len(page_ids), page_rows)
+    assert len(page_ids) == page_rows, (len(page_ids), page_rows)
     assert len(export_ids) == export_rows, (len(export_ids), export_rows)
 
     print("database: %s, opportunities: %d, report rows: %d" % (
-            backend.name, count, len(groups)))
+            backend.name, count, report_rows))
     print("| read | rows | report over RPC | hand-written SQL | ratio |")
     print("| --- | --- | --- | --- | --- |")
     for label, rows_, orm, sql in [
