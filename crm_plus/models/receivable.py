@@ -13,7 +13,7 @@ from sql.functions import Extract, Round, Substring
 from sql.operators import Concat, Div, Exists
 
 from trytond import backend
-from trytond.model import ModelSQL, ModelView, fields
+from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -96,21 +96,17 @@ class Opportunity(metaclass=PoolMeta):
         """All the receivable amounts of the opportunities in one query per
         slice of ids: the query of the receivables report restricted to
         them, so that both always agree"""
-        pool = Pool()
-        Currency = pool.get('currency.currency')
-        opportunity = cls.__table__()
-        currency = Currency.__table__()
         cursor = Transaction().connection.cursor()
         ids = [o.id for o in opportunities]
         currencies = cls.currencies_of(ids)
-        columns = cls.receivable_columns(opportunity, currency)
         result = {n: dict.fromkeys(ids, Decimal(0)) for n in names}
-        # The query has few parameters besides the ids.
-        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS // 2):
-            cursor.execute(*opportunity
-                .join(currency,
-                    condition=currency.id == opportunity.currency)
-                .select(opportunity.id, *(columns[n] for n in names),
+        # The ids are repeated in each grouped table of the query.
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS // 8):
+            sub_ids = list(sub_ids)
+            from_, opportunity, columns = cls.receivable_query(
+                lambda o: reduce_ids(o.id, sub_ids))
+            cursor.execute(*from_.select(
+                    opportunity.id, *(columns[n] for n in names),
                     where=reduce_ids(opportunity.id, sub_ids)))
             for opportunity_id, *values in cursor:
                 for name, value in zip(names, values):
@@ -120,17 +116,22 @@ class Opportunity(metaclass=PoolMeta):
         return result
 
     @classmethod
-    def receivable_columns(cls, opportunity, currency, date=None):
-        """The SQL expressions of the receivables of the opportunity row:
-        amounts in its currency rounded to the digits of the currency row
-        (joined on it), dates and days. Each is a sub-query correlated to
-        the row, so that a page of rows reads only the documents of its
-        opportunities through the host's indexes on origin and move.
+    def receivable_query(cls, where, date=None):
+        """The FROM clause, the opportunity table in it and the SQL
+        expressions of the receivables of each opportunity row: amounts in
+        its currency rounded to the digits of its currency, dates and days.
+
+        Each raw figure is computed once per opportunity by a table grouped
+        by opportunity (sales, deliveries, invoices, lines to pay, partial
+        payments) and LEFT JOINed to it; where(opportunity table) is the
+        condition on the opportunities, applied inside each grouped table
+        too so that a filtered report aggregates only its documents.
         Amounts in another currency are converted at the rate of date
         (default today), as Currency.compute does."""
         pool = Pool()
         Date = pool.get('ir.date')
         Rate = pool.get('currency.currency.rate')
+        Currency = pool.get('currency.currency')
         Sale = pool.get('sale.sale')
         SaleLine = pool.get('sale.line')
         Move = pool.get('stock.move')
@@ -142,7 +143,6 @@ class Opportunity(metaclass=PoolMeta):
         PaymentLine = pool.get('account.invoice-account.move.line')
         if date is None:
             date = Date.today()
-        origin = _reference_to(cls.__name__, opportunity.id)
         zero = Literal(0)
 
         def rate(currency_id):
@@ -151,72 +151,89 @@ class Opportunity(metaclass=PoolMeta):
                 where=(rate.currency == currency_id) & (rate.date <= date),
                 order_by=[rate.date.desc], limit=1)
 
-        def convert(amount, currency_id):
+        def convert(amount, currency_id, target_id):
             # amount written once: the query stays short to build and parse.
             return amount * Case(
-                (currency_id == opportunity.currency, Literal(1)),
-                else_=Div(rate(opportunity.currency), rate(currency_id)))
+                (currency_id == target_id, Literal(1)),
+                else_=Div(rate(target_id), rate(currency_id)))
 
-        def money(*queries):
-            return Round(sum(
-                    (Coalesce(q, zero) for q in queries[1:]),
-                    Coalesce(queries[0], zero)),
-                currency.digits)
-
-        def sales_amount(states):
+        def sales_of(*states):
+            """The opportunities joined to their sales in states, through
+            the host's index on the origin of the sale"""
+            opportunity = cls.__table__()
             sale = Sale.__table__()
-            line = SaleLine.__table__()
-            # The cached untaxed amount, or the sum of the lines when the
-            # cache is not filled (a quotation).
-            lines = line.select(
-                Sum(Cast(line.quantity, 'NUMERIC') * line.unit_price),
-                where=(line.sale == sale.id) & (line.type == 'line'))
-            return sale.select(
-                Sum(convert(
-                        Coalesce(sale.untaxed_amount_cache, lines),
-                        sale.currency)),
-                where=(sale.origin == origin) & sale.state.in_(states))
+            return opportunity, sale, opportunity.join(sale,
+                condition=(sale.origin == _reference_to(
+                        cls.__name__, opportunity.id))
+                & sale.state.in_(states))
 
-        def shipped():
-            sale = Sale.__table__()
-            line = SaleLine.__table__()
-            move = Move.__table__()
-            to_location = Location.__table__()
-            # Returns come back from the customer and count against.
-            sign = Case((to_location.type == 'customer', 1), else_=-1)
-            return (sale
-                .join(line, condition=line.sale == sale.id)
-                .join(move, condition=move.origin == _reference_to(
-                        'sale.line', line.id))
-                .join(to_location,
-                    condition=to_location.id == move.to_location)
-                .select(Sum(convert(
-                            sign * Cast(move.quantity, 'NUMERIC')
-                            * line.unit_price, sale.currency)),
-                    where=(sale.origin == origin)
-                    & sale.state.in_(ORDERED_STATES)
-                    & (move.state == 'done')))
+        # The quoted and ordered amounts: the cached untaxed amount, or
+        # the sum of the lines when the cache is not filled (a quotation).
+        opportunity, sale, join = sales_of(*QUOTED_STATES)
+        line = SaleLine.__table__()
+        amount = convert(Coalesce(sale.untaxed_amount_cache, line.select(
+                    Sum(Cast(line.quantity, 'NUMERIC') * line.unit_price),
+                    where=(line.sale == sale.id) & (line.type == 'line'))),
+            sale.currency, opportunity.currency)
+        sales = join.select(
+            opportunity.id.as_('opportunity'),
+            Sum(Case((sale.state == 'quotation', amount), else_=zero)
+                ).as_('quoted'),
+            Sum(Case((sale.state.in_(ORDERED_STATES), amount), else_=zero)
+                ).as_('ordered'),
+            where=where(opportunity),
+            group_by=[opportunity.id])
 
-        def invoiced(invoice):
-            "The posted customer invoices of the ordered sales"
-            sale = Sale.__table__()
+        # The deliveries: returns come back from the customer and count
+        # against.
+        opportunity, sale, join = sales_of(*ORDERED_STATES)
+        line = SaleLine.__table__()
+        move = Move.__table__()
+        to_location = Location.__table__()
+        sign = Case((to_location.type == 'customer', 1), else_=-1)
+        shipments = (join
+            .join(line, condition=line.sale == sale.id)
+            .join(move, condition=(move.origin == _reference_to(
+                        'sale.line', line.id)) & (move.state == 'done'))
+            .join(to_location, condition=to_location.id == move.to_location)
+            .select(
+                opportunity.id.as_('opportunity'),
+                Sum(convert(sign * Cast(move.quantity, 'NUMERIC')
+                        * line.unit_price,
+                        sale.currency, opportunity.currency)
+                    ).as_('shipped'),
+                where=where(opportunity),
+                group_by=[opportunity.id]))
+
+        def invoices_of():
+            """Each posted customer invoice of the ordered sales once per
+            opportunity, with the currency of the opportunity"""
+            opportunity, sale, join = sales_of(*ORDERED_STATES)
             sale_line = SaleLine.__table__()
             invoice_line = InvoiceLine.__table__()
-            invoices = (sale
+            invoice = Invoice.__table__()
+            pairs = (join
                 .join(sale_line, condition=sale_line.sale == sale.id)
                 .join(invoice_line, condition=invoice_line.origin
                     == _reference_to('sale.line', sale_line.id))
-                .select(invoice_line.invoice,
-                    where=(sale.origin == origin)
-                    & sale.state.in_(ORDERED_STATES)))
-            return ((invoice.type == 'out')
-                & invoice.state.in_(INVOICED_STATES)
-                & invoice.id.in_(invoices))
+                .select(
+                    opportunity.id.as_('opportunity'),
+                    opportunity.currency.as_('currency'),
+                    invoice_line.invoice.as_('invoice'),
+                    where=where(opportunity),
+                    distinct=True))
+            return pairs, invoice, pairs.join(invoice,
+                condition=(invoice.id == pairs.invoice)
+                & (invoice.type == 'out')
+                & invoice.state.in_(INVOICED_STATES))
 
-        def invoices_select(aggregate):
-            invoice = Invoice.__table__()
-            return invoice.select(aggregate(invoice),
-                where=invoiced(invoice))
+        pairs, invoice, join = invoices_of()
+        invoices = join.select(
+            pairs.opportunity.as_('opportunity'),
+            Sum(convert(invoice.untaxed_amount_cache,
+                    invoice.currency, pairs.currency)).as_('invoiced'),
+            Min(invoice.invoice_date).as_('first_invoice'),
+            group_by=[pairs.opportunity])
 
         def line_amount(line, invoice):
             # In the invoice currency: the second currency when the line has
@@ -226,65 +243,76 @@ class Opportunity(metaclass=PoolMeta):
                     line.amount_second_currency),
                 else_=line.debit - line.credit)
 
-        def to_pay(condition):
-            "The sum of the lines to pay of the invoices that meet condition"
-            invoice = Invoice.__table__()
-            line = MoveLine.__table__()
-            return (invoice
-                .join(line, condition=(line.move == invoice.move)
-                    & (line.account == invoice.account))
-                .select(Sum(convert(Case(
-                                (condition(line),
-                                    line_amount(line, invoice)),
-                                else_=zero), invoice.currency)),
-                    where=invoiced(invoice)))
+        # The lines to pay of the invoices, through the index on move.
+        pairs, invoice, join = invoices_of()
+        line = MoveLine.__table__()
 
-        def payments(aggregate):
-            "The partial payments of the invoices"
-            invoice = Invoice.__table__()
-            payment = PaymentLine.__table__()
-            line = MoveLine.__table__()
-            move = AccountMove.__table__()
-            return (invoice
-                .join(payment, condition=payment.invoice == invoice.id)
-                .join(line, condition=line.id == payment.line)
-                .join(move, condition=move.id == line.move)
-                .select(aggregate(invoice, line, move),
-                    where=invoiced(invoice)))
+        def to_pay(condition):
+            return Sum(convert(Case(
+                        (condition, line_amount(line, invoice)),
+                        else_=zero), invoice.currency, pairs.currency))
+        lines_to_pay = (join
+            .join(line, condition=(line.move == invoice.move)
+                & (line.account == invoice.account))
+            .select(
+                pairs.opportunity.as_('opportunity'),
+                to_pay(line.reconciliation == Null).as_('unpaid'),
+                to_pay(line.reconciliation != Null).as_('settled'),
+                to_pay((line.reconciliation == Null)
+                    & (line.maturity_date < date)).as_('due'),
+                group_by=[pairs.opportunity]))
+
+        # The partial payments of the invoices, through the index on the
+        # invoice of the payment lines.
+        pairs, invoice, join = invoices_of()
+        payment = PaymentLine.__table__()
+        line = MoveLine.__table__()
+        move = AccountMove.__table__()
+        payments = (join
+            .join(payment, condition=payment.invoice == invoice.id)
+            .join(line, condition=line.id == payment.line)
+            .join(move, condition=move.id == line.move)
+            .select(
+                pairs.opportunity.as_('opportunity'),
+                Sum(convert(Case(
+                            (line.reconciliation == Null,
+                                line_amount(line, invoice)),
+                            else_=zero),
+                        invoice.currency, pairs.currency)).as_('partial'),
+                Max(move.date).as_('last_payment'),
+                group_by=[pairs.opportunity]))
+
+        opportunity = cls.__table__()
+        currency = Currency.__table__()
+        from_ = opportunity.join(currency,
+            condition=currency.id == opportunity.currency)
+        for table in [sales, shipments, invoices, lines_to_pay, payments]:
+            from_ = from_.join(table, 'LEFT',
+                condition=table.opportunity == opportunity.id)
+
+        def money(*amounts):
+            return Round(sum(
+                    (Coalesce(a, zero) for a in amounts[1:]),
+                    Coalesce(amounts[0], zero)),
+                currency.digits)
 
         # The host's amount to pay: the unreconciled lines to pay less the
         # unreconciled partial payments.
-        unpaid = to_pay(lambda line: line.reconciliation == Null)
-        settled = to_pay(lambda line: line.reconciliation != Null)
-        due = to_pay(lambda line: (line.reconciliation == Null)
-            & (line.maturity_date < date))
-        partial = payments(lambda invoice, line, move: Sum(convert(
-                    Case(
-                        (line.reconciliation == Null,
-                            line_amount(line, invoice)),
-                        else_=zero),
-                    invoice.currency)))
-        outstanding = money(unpaid, partial)
+        outstanding = money(lines_to_pay.unpaid, payments.partial)
         # Unreconciled partial payments settle the oldest dues first.
-        overdue = money(due, partial)
-        first_invoice = invoices_select(
-            lambda invoice: Min(invoice.invoice_date))
-        last_payment = payments(
-            lambda invoice, line, move: Max(move.date))
+        overdue = money(lines_to_pay.due, payments.partial)
         won = Case((opportunity.state == 'won', opportunity.end_date),
             else_=Null)
-        return {
-            'quoted_amount': money(sales_amount(['quotation'])),
-            'ordered_amount': money(sales_amount(ORDERED_STATES)),
-            'shipped_amount': money(shipped()),
-            'invoiced_amount': money(invoices_select(
-                    lambda invoice: Sum(convert(
-                            invoice.untaxed_amount_cache,
-                            invoice.currency)))),
+        columns = {
+            'quoted_amount': money(sales.quoted),
+            'ordered_amount': money(sales.ordered),
+            'shipped_amount': money(shipments.shipped),
+            'invoiced_amount': money(invoices.invoiced),
             # What is settled of the lines to pay and the partial payments
             # still open: the total less the outstanding.
             'paid_amount': Round(
-                Coalesce(settled, zero) - Coalesce(partial, zero),
+                Coalesce(lines_to_pay.settled, zero)
+                - Coalesce(payments.partial, zero),
                 currency.digits),
             'outstanding_amount': outstanding,
             'overdue_amount': Case(
@@ -292,11 +320,13 @@ class Opportunity(metaclass=PoolMeta):
                 (overdue <= outstanding, overdue),
                 else_=outstanding),
             'won_date': won,
-            'first_invoice_date': first_invoice,
-            'last_payment_date': last_payment,
-            'days_to_invoice': whole_days(won, first_invoice),
-            'days_to_payment': whole_days(first_invoice, last_payment),
+            'first_invoice_date': invoices.first_invoice,
+            'last_payment_date': payments.last_payment,
+            'days_to_invoice': whole_days(won, invoices.first_invoice),
+            'days_to_payment': whole_days(
+                invoices.first_invoice, payments.last_payment),
             }
+        return from_, opportunity, columns
 
 
 class Invoice(metaclass=PoolMeta):
@@ -482,6 +512,18 @@ class MoveLine(OpportunityLinkMixin, metaclass=PoolMeta):
                 where=(other.move != invoice.move)))
         union = partial | reconciled
         return union.select(union.record, union.opportunity)
+
+
+class InvoicePaymentLine(metaclass=PoolMeta):
+    __name__ = 'account.invoice-account.move.line'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        # The receivables read the partial payments of given invoices; the
+        # host indexes only the line.
+        cls._sql_indexes.add(Index(t, (t.invoice, Index.Range())))
 
 
 class Party(metaclass=PoolMeta):
@@ -687,40 +729,39 @@ class ReceivableReport(ModelSQL, ModelView):
         sorted and searched in SQL"""
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
-        Currency = pool.get('currency.currency')
         Sale = pool.get('sale.sale')
-        opportunity = Opportunity.__table__()
-        currency = Currency.__table__()
-        sale = Sale.__table__()
         context = Transaction().context
-        where = opportunity.company == context.get('company')
-        if context.get('from_date'):
-            where &= opportunity.start_date >= context['from_date']
-        if context.get('to_date'):
-            where &= opportunity.start_date <= context['to_date']
-        if context.get('team'):
-            where &= opportunity.team == context['team']
-        if context.get('employee'):
-            where &= opportunity.employee == context['employee']
+
+        def where(opportunity):
+            where = opportunity.company == context.get('company')
+            if context.get('from_date'):
+                where &= opportunity.start_date >= context['from_date']
+            if context.get('to_date'):
+                where &= opportunity.start_date <= context['to_date']
+            if context.get('team'):
+                where &= opportunity.team == context['team']
+            if context.get('employee'):
+                where &= opportunity.employee == context['employee']
+            return where
+
+        from_, opportunity, columns = Opportunity.receivable_query(where)
         # From the quoted amount to the cash received: every opportunity
         # that went as far as a quotation.
-        where &= Exists(sale.select(Literal(1),
+        sale = Sale.__table__()
+        quoted = Exists(sale.select(Literal(1),
                 where=(sale.origin == _reference_to(
                         Opportunity.__name__, opportunity.id))
                 & sale.state.in_(QUOTED_STATES)))
-        columns = Opportunity.receivable_columns(opportunity, currency)
-        return (opportunity
-            .join(currency, condition=currency.id == opportunity.currency)
-            .select(
-                opportunity.id.as_('id'),
-                opportunity.id.as_('opportunity'),
-                opportunity.company.as_('company'),
-                opportunity.party.as_('party'),
-                opportunity.employee.as_('employee'),
-                opportunity.currency.as_('currency'),
-                opportunity.state.as_('state'),
-                *(columns[n].as_(n) for n in REPORT_COLUMNS),
-                where=where))
+        return from_.select(
+            opportunity.id.as_('id'),
+            opportunity.id.as_('opportunity'),
+            opportunity.company.as_('company'),
+            opportunity.party.as_('party'),
+            opportunity.employee.as_('employee'),
+            opportunity.currency.as_('currency'),
+            opportunity.state.as_('state'),
+            *(columns[n].as_(n) for n in REPORT_COLUMNS),
+            where=where(opportunity) & quoted)
 
     @classmethod
     def xlsx_columns(cls):
