@@ -742,6 +742,9 @@ class ReceivableReport(ModelSQL, ModelView):
                 where &= opportunity.team == context['team']
             if context.get('employee'):
                 where &= opportunity.employee == context['employee']
+            if context.get('_receivable_ids') is not None:
+                where &= reduce_ids(
+                    opportunity.id, context['_receivable_ids'])
             return where
 
         from_, opportunity, columns = Opportunity.receivable_query(where)
@@ -762,6 +765,33 @@ class ReceivableReport(ModelSQL, ModelView):
             opportunity.state.as_('state'),
             *(columns[n].as_(n) for n in REPORT_COLUMNS),
             where=where(opportunity) & quoted)
+
+    @classmethod
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        if count or query:
+            return super().search(domain, offset=offset, limit=limit,
+                order=order, count=count, query=query)
+        # Only the ids: the host selects every column to fill its cache,
+        # which would aggregate the documents of all the opportunities;
+        # without them the database drops the grouped tables that neither
+        # the domain nor the order use.
+        select = super().search(domain, offset=offset, limit=limit,
+            order=order, query=True)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*select)
+        return cls.browse([i for i, in cursor])
+
+    @classmethod
+    def read(cls, ids, fields_names):
+        # The database does not push the ids read into the grouped tables
+        # of the query: restrict them to the rows read, so that reading a
+        # page aggregates only the documents of its opportunities.
+        if 0 < len(ids) <= backend.MAX_QUERY_PARAMS // 8:
+            with Transaction().set_context(
+                    _receivable_ids=sorted(set(map(int, ids)))):
+                return super().read(ids, fields_names)
+        return super().read(ids, fields_names)
 
     @classmethod
     def xlsx_columns(cls):
