@@ -526,6 +526,14 @@ class CrmPlusTestCase(
                 counts.append(len(queries))
             self.assertEqual(counts[0], counts[1])
 
+            # A read restricts the grouped tables to its rows: the same
+            # figures whether the rows are read few or many at once.
+            by_id = {v['id']: v for v in values}
+            ids = sorted(by_id)
+            for i in range(0, len(ids), 3):
+                for value in Report.read(ids[i:i + 3], names):
+                    self.assertEqual(value, by_id[value['id']])
+
             # Only the opportunities with a sale quoted or further: not the
             # ones of a draft sale.
             self.assertEqual(Report.search([], count=True), 60)
