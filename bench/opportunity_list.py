@@ -22,19 +22,16 @@ timed in the same run, on the same rows:
 Each page is read --repeat times and the median is kept, for the first
 page and for a page in the middle of the list.
 """
-import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 import xml.etree.ElementTree as ElementTree
-from base64 import b64encode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import argument_parser, parse_options  # noqa: E402
+from common import (  # noqa: E402
+    Client, argument_parser, free_port, generate, multiply, parse_options,
+    start_server)
 
 # Models that hang on opportunities but are not part of what the list
 # reads, or belong to other documents: they are not copied.
@@ -57,16 +54,6 @@ def parse_arguments():
     options.database = options.database or 'bench_list_%d' % (
         options.opportunities)
     return options
-
-
-def generate(options):
-    "Build the demo database at the base scale with bench/generate.py"
-    subprocess.run([
-            sys.executable,
-            os.path.join(os.path.dirname(__file__), 'generate.py'),
-            '-c', options.configfile, '-d', options.database,
-            '--scale', str(options.base_scale)],
-        check=True, stdout=subprocess.DEVNULL)
 
 
 def copied_models(pool):
@@ -100,123 +87,6 @@ def copied_models(pool):
                 if isinstance(field, fields.Many2One)
                 and field.model_name in links})
     return [(name, links[name]) for name in order]
-
-
-def multiply(database, target):
-    """Copy the opportunities and their records until target are there.
-    Copy k of a row gets id + k * step of its table, so that references
-    between copied rows keep pointing within the same copy."""
-    from sql import Table
-    from sql.aggregate import Count, Max
-    from sql.operators import Concat
-
-    from trytond import backend
-    from trytond.pool import Pool
-    from trytond.transaction import Transaction
-
-    pool = Pool(database)
-    pool.init()
-    with Transaction().start(database, 0) as transaction:
-        cursor = transaction.connection.cursor()
-        opportunity = Table('sale_opportunity')
-        cursor.execute(*opportunity.select(
-                Count(opportunity.id), Max(opportunity.id)))
-        count, _ = cursor.fetchone()
-        copies = -(-target // count) - 1
-        if copies <= 0:
-            return count
-        models = copied_models(pool)
-        steps, columns = {}, {}
-        for name, _ in models:
-            table = pool.get(name)._table
-            cursor.execute('SELECT * FROM "%s" WHERE 1 = 0' % table)
-            columns[name] = [d[0] for d in cursor.description]
-            sql_table = Table(table)
-            cursor.execute(*sql_table.select(Max(sql_table.id)))
-            steps[name] = (cursor.fetchone()[0] or 0) + 1
-        for k in range(1, copies + 1):
-            for name, pointers in models:
-                table = Table(pool.get(name)._table)
-                values = []
-                for column in columns[name]:
-                    value = getattr(table, column)
-                    if column == 'id':
-                        value = value + k * steps[name]
-                    elif column in pointers:
-                        value = value + k * steps[pointers[column]]
-                    elif name == 'sale.opportunity' and column == 'number':
-                        value = Concat(value, '/%d' % k)
-                    values.append(value)
-                where = table.id < steps[name]
-                cursor.execute(*table.insert(
-                        [getattr(table, c) for c in columns[name]],
-                        table.select(*values, where=where)))
-            print("copy %d of %d" % (k, copies), file=sys.stderr)
-        if backend.name == 'postgresql':
-            for name, _ in models:
-                table = pool.get(name)._table
-                cursor.execute(
-                    "SELECT setval('%s_id_seq', (SELECT MAX(id) FROM \"%s\"))"
-                    % (table, table))
-            transaction.commit()
-            # Fresh statistics, as autovacuum would give them in time.
-            cursor.execute('ANALYZE')
-        transaction.commit()
-        return count * (copies + 1)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
-class Client:
-    "The JSON-RPC calls of sao, with the session it gets at login"
-
-    def __init__(self, url, database):
-        self.url = '%s/%s/rpc/' % (url, database)
-        self.authorization = None
-        self.context = {}
-
-    def call(self, method, *params):
-        request = urllib.request.Request(
-            self.url, json.dumps({
-                    'id': 0, 'method': method, 'params': params,
-                    }).encode(),
-            {'Content-Type': 'application/json'})
-        if self.authorization:
-            request.add_header('Authorization', self.authorization)
-        with urllib.request.urlopen(request) as response:
-            result = json.load(response)
-        if result.get('error'):
-            raise RuntimeError(result['error'])
-        return result['result']
-
-    def login(self, login, password):
-        user_id, session = self.call(
-            'common.db.login', login, {'password': password}, 'en')[:2]
-        self.authorization = 'Session ' + b64encode(
-            ('%s:%s:%s' % (login, user_id, session)).encode()).decode()
-        self.context = self.call('model.res.user.get_preferences', True, {})
-
-
-def start_server(configfile, database, port):
-    bindir = os.path.dirname(sys.executable)
-    env = dict(os.environ, TRYTOND_WEB__LISTEN='127.0.0.1:%d' % port)
-    server = subprocess.Popen(
-        [os.path.join(bindir, 'trytond'), '-c', configfile, '-d', database],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # The server loads the database's pool (-d) before it listens, so the
-    # first request does not pay for it.
-    for _ in range(120):
-        try:
-            with socket.create_connection(('127.0.0.1', port), timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.5)
-    server.kill()
-    raise RuntimeError("trytond did not start on port %d" % port)
 
 
 def host_list_fields():
@@ -259,7 +129,7 @@ def main():
 
     generate(options)
     started = time.monotonic()
-    count = multiply(options.database, options.opportunities)
+    count = multiply(options.database, options.opportunities, copied_models)
     print("%d opportunities ready in %.0f s" % (
             count, time.monotonic() - started), file=sys.stderr)
 

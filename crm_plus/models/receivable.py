@@ -3,18 +3,17 @@
 """Receivables: what an opportunity has become in orders, deliveries,
 invoices and payments, read by the accountant on the opportunity and the
 invoice."""
-import datetime
 from collections import defaultdict
 from decimal import Decimal
 
 from sql import Cast, Literal, Null
 from sql.aggregate import Count, Max, Min, Sum
-from sql.conditionals import Case
-from sql.functions import Substring
-from sql.operators import Concat
+from sql.conditionals import Case, Coalesce
+from sql.functions import Extract, Round, Substring
+from sql.operators import Concat, Div, Exists
 
 from trytond import backend
-from trytond.model import ModelSQL, ModelView, fields
+from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
@@ -27,26 +26,30 @@ from .mixins import ReportContextMixin
 
 # The sales that count as ordered: the customer has committed to them.
 ORDERED_STATES = ('confirmed', 'processing', 'done')
+# The sales of the receivables report: from quotation to done.
+QUOTED_STATES = ('quotation',) + ORDERED_STATES
 # The invoices that the customer owes: posted and not yet or already paid.
 INVOICED_STATES = ('posted', 'paid')
 
 RECEIVABLE_FIELDS = [
     'ordered_amount', 'shipped_amount', 'invoiced_amount', 'paid_amount',
     'outstanding_amount', 'overdue_amount']
+# The columns of the receivables report computed by the query.
+REPORT_COLUMNS = [
+    'won_date', 'quoted_amount', 'ordered_amount', 'shipped_amount',
+    'invoiced_amount', 'paid_amount', 'outstanding_amount', 'overdue_amount',
+    'first_invoice_date', 'last_payment_date', 'days_to_invoice',
+    'days_to_payment']
+# A float, so that SQLite does not divide integers.
+SECONDS_PER_DAY = 24 * 60 * 60.
 
 
-def _as_date(value):
-    "A date read in SQL: SQLite returns the text of it"
-    if isinstance(value, str):
-        return datetime.date.fromisoformat(value[:10])
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    return value
-
-
-def _origins(model, ids):
-    "The stored values of a Reference field pointing at the ids"
-    return ['%s,%s' % (model, i) for i in ids]
+def whole_days(start, end):
+    """SQL expression of the whole days from the date start to the date end,
+    the same on PostgreSQL and SQLite (whose epoch of a date is local)"""
+    return Cast(Round(
+            (Extract('EPOCH', end) - Extract('EPOCH', start))
+            / SECONDS_PER_DAY), 'INTEGER')
 
 
 def _reference_to(model, column):
@@ -90,205 +93,149 @@ class Opportunity(metaclass=PoolMeta):
 
     @classmethod
     def get_receivables(cls, opportunities, names):
-        """All the receivable amounts of the opportunities, with a fixed
-        number of queries per slice of ids: sums are grouped by opportunity
-        and currency and converted to the opportunity's currency at today's
-        rate"""
-        pool = Pool()
-        Currency = pool.get('currency.currency')
-        Date = pool.get('ir.date')
+        """All the receivable amounts of the opportunities in one query per
+        slice of ids: the query of the receivables report restricted to
+        them, so that both always agree"""
+        cursor = Transaction().connection.cursor()
         ids = [o.id for o in opportunities]
         currencies = cls.currencies_of(ids)
-        # {name: {(opportunity, currency): amount}}
-        sums = defaultdict(lambda: defaultdict(Decimal))
-        today = Date.today()
-        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS // 2):
+        result = {n: dict.fromkeys(ids, Decimal(0)) for n in names}
+        # The ids are repeated in each grouped table of the query.
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS // 8):
             sub_ids = list(sub_ids)
-            if 'ordered_amount' in names:
-                cls._sum_ordered(sub_ids, sums['ordered_amount'])
-            if 'quoted_amount' in names:
-                cls._sum_ordered(
-                    sub_ids, sums['quoted_amount'], states=['quotation'])
-            if 'shipped_amount' in names:
-                cls._sum_shipped(sub_ids, sums['shipped_amount'])
-            if 'invoiced_amount' in names:
-                cls._sum_invoiced(sub_ids, sums['invoiced_amount'])
-            if {'paid_amount', 'outstanding_amount', 'overdue_amount'} & set(
-                    names):
-                cls._sum_receivable(sub_ids, today, sums)
-        needed = {c for by_key in sums.values() for _, c in by_key}
-        instances = {c.id: c for c in Currency.browse(list(needed))}
-        result = {}
-        for name in names:
-            values = dict.fromkeys(ids, Decimal(0))
-            for (opportunity_id, currency_id), amount in sums[name].items():
-                target = currencies[opportunity_id]
-                if currency_id != target.id:
-                    amount = Currency.compute(
-                        instances[currency_id], amount, target, round=False)
-                values[opportunity_id] += amount
-            result[name] = {
-                i: currencies[i].round(v) for i, v in values.items()}
+            from_, opportunity, columns = cls.receivable_query(
+                lambda o: reduce_ids(o.id, sub_ids))
+            cursor.execute(*from_.select(
+                    opportunity.id, *(columns[n] for n in names),
+                    where=reduce_ids(opportunity.id, sub_ids)))
+            for opportunity_id, *values in cursor:
+                for name, value in zip(names, values):
+                    # SQLite returns sums of decimals as float or int.
+                    result[name][opportunity_id] = currencies[
+                        opportunity_id].round(Decimal(str(value or 0)))
         return result
 
     @classmethod
-    def invoice_and_payment_dates(cls, ids):
-        """The date of the first posted invoice and of the last payment of
-        the opportunities, in two queries per slice of ids"""
-        pool = Pool()
-        Invoice = pool.get('account.invoice')
-        Move = pool.get('account.move')
-        MoveLine = pool.get('account.move.line')
-        PaymentLine = pool.get('account.invoice-account.move.line')
-        cursor = Transaction().connection.cursor()
-        invoice = Invoice.__table__()
-        payment = PaymentLine.__table__()
-        line = MoveLine.__table__()
-        move = Move.__table__()
-        firsts, lasts = {}, {}
-        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS // 2):
-            invoices = cls._invoices_query(list(sub_ids))
-            cursor.execute(*invoices
-                .join(invoice, condition=invoice.id == invoices.invoice)
-                .select(invoices.opportunity, Min(invoice.invoice_date),
-                    group_by=[invoices.opportunity]))
-            firsts.update(cursor)
-            cursor.execute(*invoices
-                .join(payment, condition=payment.invoice == invoices.invoice)
-                .join(line, condition=line.id == payment.line)
-                .join(move, condition=move.id == line.move)
-                .select(invoices.opportunity, Max(move.date),
-                    group_by=[invoices.opportunity]))
-            lasts.update(cursor)
-        return (
-            {k: _as_date(v) for k, v in firsts.items()},
-            {k: _as_date(v) for k, v in lasts.items()})
+    def receivable_query(cls, where, date=None):
+        """The FROM clause, the opportunity table in it and the SQL
+        expressions of the receivables of each opportunity row: amounts in
+        its currency rounded to the digits of its currency, dates and days.
 
-    @classmethod
-    def _sales_query(cls, ids, states=ORDERED_STATES):
-        "The ordered sales of the opportunities with their opportunity id"
+        Each raw figure is computed once per opportunity by a table grouped
+        by opportunity (sales, deliveries, invoices, lines to pay, partial
+        payments) and LEFT JOINed to it; where(opportunity table) is the
+        condition on the opportunities, applied inside each grouped table
+        too so that a filtered report aggregates only its documents.
+        Amounts in another currency are converted at the rate of date
+        (default today), as Currency.compute does."""
         pool = Pool()
+        Date = pool.get('ir.date')
+        Rate = pool.get('currency.currency.rate')
+        Currency = pool.get('currency.currency')
         Sale = pool.get('sale.sale')
-        sale = Sale.__table__()
-        prefix = len('sale.opportunity,') + 1
-        return sale.select(
-            sale.id.as_('sale'),
-            Cast(Substring(sale.origin, prefix), cls.id.sql_type().base
-                ).as_('opportunity'),
-            sale.currency.as_('currency'),
-            where=sale.origin.in_(_origins(cls.__name__, ids))
-            & sale.state.in_(states))
-
-    @classmethod
-    def _sum_ordered(cls, ids, sums, states=ORDERED_STATES):
-        pool = Pool()
-        Sale = pool.get('sale.sale')
-        SaleLine = pool.get('sale.line')
-        cursor = Transaction().connection.cursor()
-        sales = cls._sales_query(ids, states=states)
-        sale = Sale.__table__()
-        line = SaleLine.__table__()
-        # The cached untaxed amount of confirmed sales, or the sum of their
-        # lines when the cache is not filled yet.
-        lines = line.select(
-            line.sale.as_('sale'),
-            Sum(Cast(line.quantity, 'NUMERIC') * line.unit_price
-                ).as_('amount'),
-            where=(line.type == 'line'),
-            group_by=[line.sale])
-        cursor.execute(*sales
-            .join(sale, condition=sale.id == sales.sale)
-            .join(lines, 'LEFT', condition=lines.sale == sales.sale)
-            .select(
-                sales.opportunity, sales.currency,
-                Sum(Case(
-                        (sale.untaxed_amount_cache != Null,
-                            sale.untaxed_amount_cache),
-                        else_=lines.amount)),
-                group_by=[sales.opportunity, sales.currency]))
-        for opportunity_id, currency_id, amount in cursor:
-            sums[opportunity_id, currency_id] += Decimal(str(amount or 0))
-
-    @classmethod
-    def _sum_shipped(cls, ids, sums):
-        pool = Pool()
         SaleLine = pool.get('sale.line')
         Move = pool.get('stock.move')
         Location = pool.get('stock.location')
-        cursor = Transaction().connection.cursor()
-        sales = cls._sales_query(ids)
+        Invoice = pool.get('account.invoice')
+        InvoiceLine = pool.get('account.invoice.line')
+        AccountMove = pool.get('account.move')
+        MoveLine = pool.get('account.move.line')
+        PaymentLine = pool.get('account.invoice-account.move.line')
+        if date is None:
+            date = Date.today()
+        zero = Literal(0)
+
+        def rate(currency_id):
+            rate = Rate.__table__()
+            return rate.select(rate.rate,
+                where=(rate.currency == currency_id) & (rate.date <= date),
+                order_by=[rate.date.desc], limit=1)
+
+        def convert(amount, currency_id, target_id):
+            # amount written once: the query stays short to build and parse.
+            return amount * Case(
+                (currency_id == target_id, Literal(1)),
+                else_=Div(rate(target_id), rate(currency_id)))
+
+        def sales_of(*states):
+            """The opportunities joined to their sales in states, through
+            the host's index on the origin of the sale"""
+            opportunity = cls.__table__()
+            sale = Sale.__table__()
+            return opportunity, sale, opportunity.join(sale,
+                condition=(sale.origin == _reference_to(
+                        cls.__name__, opportunity.id))
+                & sale.state.in_(states))
+
+        # The quoted and ordered amounts: the cached untaxed amount, or
+        # the sum of the lines when the cache is not filled (a quotation).
+        opportunity, sale, join = sales_of(*QUOTED_STATES)
+        line = SaleLine.__table__()
+        amount = convert(Coalesce(sale.untaxed_amount_cache, line.select(
+                    Sum(Cast(line.quantity, 'NUMERIC') * line.unit_price),
+                    where=(line.sale == sale.id) & (line.type == 'line'))),
+            sale.currency, opportunity.currency)
+        sales = join.select(
+            opportunity.id.as_('opportunity'),
+            Sum(Case((sale.state == 'quotation', amount), else_=zero)
+                ).as_('quoted'),
+            Sum(Case((sale.state.in_(ORDERED_STATES), amount), else_=zero)
+                ).as_('ordered'),
+            where=where(opportunity),
+            group_by=[opportunity.id])
+
+        # The deliveries: returns come back from the customer and count
+        # against.
+        opportunity, sale, join = sales_of(*ORDERED_STATES)
         line = SaleLine.__table__()
         move = Move.__table__()
         to_location = Location.__table__()
-        # Returns come back from the customer and count against.
         sign = Case((to_location.type == 'customer', 1), else_=-1)
-        cursor.execute(*sales
-            .join(line, condition=line.sale == sales.sale)
-            .join(move, condition=move.origin == _reference_to(
-                    'sale.line', line.id))
+        shipments = (join
+            .join(line, condition=line.sale == sale.id)
+            .join(move, condition=(move.origin == _reference_to(
+                        'sale.line', line.id)) & (move.state == 'done'))
             .join(to_location, condition=to_location.id == move.to_location)
             .select(
-                sales.opportunity, sales.currency,
-                Sum(sign * Cast(move.quantity, 'NUMERIC') * line.unit_price),
-                where=(move.state == 'done'),
-                group_by=[sales.opportunity, sales.currency]))
-        for opportunity_id, currency_id, amount in cursor:
-            sums[opportunity_id, currency_id] += Decimal(str(amount or 0))
+                opportunity.id.as_('opportunity'),
+                Sum(convert(sign * Cast(move.quantity, 'NUMERIC')
+                        * line.unit_price,
+                        sale.currency, opportunity.currency)
+                    ).as_('shipped'),
+                where=where(opportunity),
+                group_by=[opportunity.id]))
 
-    @classmethod
-    def _invoices_query(cls, ids):
-        "The posted customer invoices of the opportunities' sales"
-        pool = Pool()
-        SaleLine = pool.get('sale.line')
-        Invoice = pool.get('account.invoice')
-        InvoiceLine = pool.get('account.invoice.line')
-        sales = cls._sales_query(ids)
-        sale_line = SaleLine.__table__()
-        invoice_line = InvoiceLine.__table__()
-        invoice = Invoice.__table__()
-        return (sales
-            .join(sale_line, condition=sale_line.sale == sales.sale)
-            .join(invoice_line, condition=invoice_line.origin
-                == _reference_to('sale.line', sale_line.id))
-            .join(invoice, condition=invoice.id == invoice_line.invoice)
-            .select(
-                sales.opportunity.as_('opportunity'),
-                invoice.id.as_('invoice'),
-                invoice.currency.as_('currency'),
-                invoice.untaxed_amount_cache.as_('untaxed_amount'),
-                where=(invoice.type == 'out')
-                & invoice.state.in_(INVOICED_STATES),
-                group_by=[sales.opportunity, invoice.id, invoice.currency,
-                    invoice.untaxed_amount_cache]))
+        def invoices_of():
+            """Each posted customer invoice of the ordered sales once per
+            opportunity, with the currency of the opportunity"""
+            opportunity, sale, join = sales_of(*ORDERED_STATES)
+            sale_line = SaleLine.__table__()
+            invoice_line = InvoiceLine.__table__()
+            invoice = Invoice.__table__()
+            pairs = (join
+                .join(sale_line, condition=sale_line.sale == sale.id)
+                .join(invoice_line, condition=invoice_line.origin
+                    == _reference_to('sale.line', sale_line.id))
+                .select(
+                    opportunity.id.as_('opportunity'),
+                    opportunity.currency.as_('currency'),
+                    invoice_line.invoice.as_('invoice'),
+                    where=where(opportunity),
+                    distinct=True))
+            return pairs, invoice, pairs.join(invoice,
+                condition=(invoice.id == pairs.invoice)
+                & (invoice.type == 'out')
+                & invoice.state.in_(INVOICED_STATES))
 
-    @classmethod
-    def _sum_invoiced(cls, ids, sums):
-        cursor = Transaction().connection.cursor()
-        invoices = cls._invoices_query(ids)
-        # Posted invoices have their untaxed amount cached.
-        cursor.execute(*invoices.select(
-                invoices.opportunity, invoices.currency,
-                Sum(invoices.untaxed_amount),
-                group_by=[invoices.opportunity, invoices.currency]))
-        for opportunity_id, currency_id, amount in cursor:
-            sums[opportunity_id, currency_id] += Decimal(str(amount or 0))
+        pairs, invoice, join = invoices_of()
+        invoices = join.select(
+            pairs.opportunity.as_('opportunity'),
+            Sum(convert(invoice.untaxed_amount_cache,
+                    invoice.currency, pairs.currency)).as_('invoiced'),
+            Min(invoice.invoice_date).as_('first_invoice'),
+            group_by=[pairs.opportunity])
 
-    @classmethod
-    def _sum_receivable(cls, ids, today, sums):
-        """The invoiced total, outstanding and overdue amounts as the host's
-        amount to pay: the unreconciled lines to pay of the invoices' moves
-        less the unreconciled partial payments, in the invoice currency"""
-        pool = Pool()
-        Invoice = pool.get('account.invoice')
-        MoveLine = pool.get('account.move.line')
-        PaymentLine = pool.get('account.invoice-account.move.line')
-        cursor = Transaction().connection.cursor()
-        invoices = cls._invoices_query(ids)
-        invoice = Invoice.__table__()
-        line = MoveLine.__table__()
-        payment = PaymentLine.__table__()
-
-        def amount(line):
+        def line_amount(line, invoice):
             # In the invoice currency: the second currency when the line has
             # it, else the company currency which is then the same.
             return Case(
@@ -296,52 +243,90 @@ class Opportunity(metaclass=PoolMeta):
                     line.amount_second_currency),
                 else_=line.debit - line.credit)
 
-        unreconciled = line.reconciliation == Null
-        overdue = unreconciled & (line.maturity_date < today)
-        zero = Literal(0)
-        to_pay = (invoices
-            .join(invoice, condition=invoice.id == invoices.invoice)
+        # The lines to pay of the invoices, through the index on move.
+        pairs, invoice, join = invoices_of()
+        line = MoveLine.__table__()
+
+        def to_pay(condition):
+            return Sum(convert(Case(
+                        (condition, line_amount(line, invoice)),
+                        else_=zero), invoice.currency, pairs.currency))
+        lines_to_pay = (join
             .join(line, condition=(line.move == invoice.move)
                 & (line.account == invoice.account))
             .select(
-                invoices.opportunity.as_('opportunity'),
-                invoices.currency.as_('currency'),
-                amount(line).as_('total'),
-                Case((unreconciled, amount(line)), else_=zero
-                    ).as_('outstanding'),
-                Case((overdue, amount(line)), else_=zero).as_('overdue'),
-                Literal(0).as_('payment')))
-        to_pay |= (invoices
-            .join(invoice, condition=invoice.id == invoices.invoice)
+                pairs.opportunity.as_('opportunity'),
+                to_pay(line.reconciliation == Null).as_('unpaid'),
+                to_pay(line.reconciliation != Null).as_('settled'),
+                to_pay((line.reconciliation == Null)
+                    & (line.maturity_date < date)).as_('due'),
+                group_by=[pairs.opportunity]))
+
+        # The partial payments of the invoices, through the index on the
+        # invoice of the payment lines.
+        pairs, invoice, join = invoices_of()
+        payment = PaymentLine.__table__()
+        line = MoveLine.__table__()
+        move = AccountMove.__table__()
+        payments = (join
             .join(payment, condition=payment.invoice == invoice.id)
             .join(line, condition=line.id == payment.line)
+            .join(move, condition=move.id == line.move)
             .select(
-                invoices.opportunity.as_('opportunity'),
-                invoices.currency.as_('currency'),
-                zero.as_('total'),
-                Case((unreconciled, amount(line)), else_=zero
-                    ).as_('outstanding'),
-                zero.as_('overdue'),
-                Case((unreconciled, amount(line)), else_=zero
-                    ).as_('payment')))
-        to_pay.all_ = True
-        cursor.execute(*to_pay.select(
-                to_pay.opportunity, to_pay.currency,
-                Sum(to_pay.total), Sum(to_pay.outstanding),
-                Sum(to_pay.overdue), Sum(to_pay.payment),
-                group_by=[to_pay.opportunity, to_pay.currency]))
-        for (opportunity_id, currency_id, total, outstanding, overdue_,
-                payments) in cursor:
-            key = opportunity_id, currency_id
-            total = Decimal(str(total or 0))
-            outstanding = Decimal(str(outstanding or 0))
-            # Unreconciled partial payments settle the oldest dues first.
-            overdue_ = max(
-                Decimal(str(overdue_ or 0)) + Decimal(str(payments or 0)),
-                Decimal(0))
-            sums['paid_amount'][key] += total - outstanding
-            sums['outstanding_amount'][key] += outstanding
-            sums['overdue_amount'][key] += min(overdue_, outstanding)
+                pairs.opportunity.as_('opportunity'),
+                Sum(convert(Case(
+                            (line.reconciliation == Null,
+                                line_amount(line, invoice)),
+                            else_=zero),
+                        invoice.currency, pairs.currency)).as_('partial'),
+                Max(move.date).as_('last_payment'),
+                group_by=[pairs.opportunity]))
+
+        opportunity = cls.__table__()
+        currency = Currency.__table__()
+        from_ = opportunity.join(currency,
+            condition=currency.id == opportunity.currency)
+        for table in [sales, shipments, invoices, lines_to_pay, payments]:
+            from_ = from_.join(table, 'LEFT',
+                condition=table.opportunity == opportunity.id)
+
+        def money(*amounts):
+            return Round(sum(
+                    (Coalesce(a, zero) for a in amounts[1:]),
+                    Coalesce(amounts[0], zero)),
+                currency.digits)
+
+        # The host's amount to pay: the unreconciled lines to pay less the
+        # unreconciled partial payments.
+        outstanding = money(lines_to_pay.unpaid, payments.partial)
+        # Unreconciled partial payments settle the oldest dues first.
+        overdue = money(lines_to_pay.due, payments.partial)
+        won = Case((opportunity.state == 'won', opportunity.end_date),
+            else_=Null)
+        columns = {
+            'quoted_amount': money(sales.quoted),
+            'ordered_amount': money(sales.ordered),
+            'shipped_amount': money(shipments.shipped),
+            'invoiced_amount': money(invoices.invoiced),
+            # What is settled of the lines to pay and the partial payments
+            # still open: the total less the outstanding.
+            'paid_amount': Round(
+                Coalesce(lines_to_pay.settled, zero)
+                - Coalesce(payments.partial, zero),
+                currency.digits),
+            'outstanding_amount': outstanding,
+            'overdue_amount': Case(
+                (overdue <= zero, zero),
+                (overdue <= outstanding, overdue),
+                else_=outstanding),
+            'won_date': won,
+            'first_invoice_date': invoices.first_invoice,
+            'last_payment_date': payments.last_payment,
+            'days_to_invoice': whole_days(won, invoices.first_invoice),
+            'days_to_payment': whole_days(
+                invoices.first_invoice, payments.last_payment),
+            }
+        return from_, opportunity, columns
 
 
 class Invoice(metaclass=PoolMeta):
@@ -379,7 +364,7 @@ class Invoice(metaclass=PoolMeta):
     def get_opportunity(cls, invoices, name):
         cursor = Transaction().connection.cursor()
         result = dict.fromkeys((i.id for i in invoices), None)
-        for sub_ids in grouped_slice(list(result)):
+        for sub_ids in grouped_slice(list(result), backend.MAX_QUERY_PARAMS):
             query = cls._opportunity_query(
                 where=lambda line: reduce_ids(line.invoice, sub_ids))
             # An invoice grouping several opportunities shows the first.
@@ -408,6 +393,137 @@ class Invoice(metaclass=PoolMeta):
         return [('id', 'in', query.select(
                     query.invoice,
                     where=query.opportunity.in_(opportunities)))]
+
+
+class OpportunityLinkMixin:
+    """A searchable crm_opportunity field computed from a query of the ids
+    of the records with their opportunity (_opportunity_query), for the
+    related actions of the opportunity and of the receivables report"""
+    __slots__ = ()
+
+    @classmethod
+    def _opportunity_query(cls):
+        "Select the columns record and opportunity"
+        raise NotImplementedError
+
+    @classmethod
+    def get_crm_opportunity(cls, records, name):
+        cursor = Transaction().connection.cursor()
+        result = dict.fromkeys((r.id for r in records), None)
+        query = cls._opportunity_query()
+        for sub_ids in grouped_slice(list(result), backend.MAX_QUERY_PARAMS):
+            # A record of several opportunities shows the first.
+            cursor.execute(*query.select(
+                    query.record, Min(query.opportunity),
+                    where=reduce_ids(query.record, sub_ids),
+                    group_by=[query.record]))
+            result.update(cursor)
+        return result
+
+    @classmethod
+    def search_crm_opportunity(cls, name, clause):
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        _, operator, value = clause[:3]
+        query = cls._opportunity_query()
+        nested = clause[0][len(name) + 1:]
+        if not nested:
+            if value is None and operator in {'=', '!='}:
+                return [('id', 'not in' if operator == '=' else 'in',
+                        query.select(query.record))]
+            nested = 'rec_name' if isinstance(value, str) else 'id'
+        opportunities = Opportunity.search(
+            [(nested, operator, value) + tuple(clause[3:])], query=True,
+            order=[])
+        return [('id', 'in', query.select(
+                    query.record,
+                    where=query.opportunity.in_(opportunities)))]
+
+
+class ShipmentOut(OpportunityLinkMixin, metaclass=PoolMeta):
+    __name__ = 'stock.shipment.out'
+
+    crm_opportunity = fields.Function(fields.Many2One(
+            'sale.opportunity', "Opportunity",
+            help="The opportunity of the sales shipped."),
+        'get_crm_opportunity', searcher='search_crm_opportunity')
+
+    @classmethod
+    def _opportunity_query(cls):
+        "The shipments with the opportunity of the sales of their moves"
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        SaleLine = pool.get('sale.line')
+        Move = pool.get('stock.move')
+        sale = Sale.__table__()
+        sale_line = SaleLine.__table__()
+        move = Move.__table__()
+        prefix = len('sale.opportunity,') + 1
+        shipment = len(cls.__name__ + ',') + 1
+        return (sale
+            .join(sale_line, condition=sale_line.sale == sale.id)
+            .join(move, condition=move.origin == _reference_to(
+                    'sale.line', sale_line.id))
+            .select(
+                Cast(Substring(move.shipment, shipment),
+                    cls.id.sql_type().base).as_('record'),
+                Cast(Substring(sale.origin, prefix),
+                    cls.id.sql_type().base).as_('opportunity'),
+                where=sale.origin.like('sale.opportunity,%')
+                & move.shipment.like(cls.__name__ + ',%'),
+                group_by=[move.shipment, sale.origin]))
+
+
+class MoveLine(OpportunityLinkMixin, metaclass=PoolMeta):
+    __name__ = 'account.move.line'
+
+    crm_opportunity = fields.Function(fields.Many2One(
+            'sale.opportunity', "Opportunity",
+            help="The opportunity whose invoices the line pays."),
+        'get_crm_opportunity', searcher='search_crm_opportunity')
+
+    @classmethod
+    def _opportunity_query(cls):
+        """The payment lines of the invoices of opportunities with their
+        opportunity: the partial payments and the lines reconciled with the
+        lines to pay, as the host's payment lines of an invoice"""
+        pool = Pool()
+        Invoice = pool.get('account.invoice')
+        PaymentLine = pool.get('account.invoice-account.move.line')
+        invoices = Invoice._opportunity_query()
+        invoice = Invoice.__table__()
+        payment = PaymentLine.__table__()
+        to_pay = cls.__table__()
+        other = cls.__table__()
+        partial = (invoices
+            .join(payment, condition=payment.invoice == invoices.invoice)
+            .select(
+                payment.line.as_('record'),
+                invoices.opportunity.as_('opportunity')))
+        reconciled = (invoices
+            .join(invoice, condition=invoice.id == invoices.invoice)
+            .join(to_pay, condition=(to_pay.move == invoice.move)
+                & (to_pay.account == invoice.account))
+            .join(other,
+                condition=other.reconciliation == to_pay.reconciliation)
+            .select(
+                other.id.as_('record'),
+                invoices.opportunity.as_('opportunity'),
+                where=(other.move != invoice.move)))
+        union = partial | reconciled
+        return union.select(union.record, union.opportunity)
+
+
+class InvoicePaymentLine(metaclass=PoolMeta):
+    __name__ = 'account.invoice-account.move.line'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        t = cls.__table__()
+        # The receivables read the partial payments of given invoices; the
+        # host indexes only the line.
+        cls._sql_indexes.add(Index(t, (t.invoice, Index.Range())))
 
 
 class Party(metaclass=PoolMeta):
@@ -558,36 +674,42 @@ class ReceivableReport(ModelSQL, ModelView):
         depends=['company'])
     employee = fields.Many2One('company.employee', "Employee")
     currency = fields.Many2One('currency.currency', "Currency")
+    state = fields.Selection('get_states', "State")
     won_date = fields.Date(
         "Won", help="When the opportunity was won.")
-    quoted_amount = fields.Function(Monetary(
-            "Quoted", currency='currency', digits='currency',
-            help="The untaxed amount of the sales still in quotation."),
-        'get_amounts')
-    ordered_amount = fields.Function(Monetary(
-            "Ordered", currency='currency', digits='currency'),
-        'get_amounts')
-    invoiced_amount = fields.Function(Monetary(
-            "Invoiced", currency='currency', digits='currency'),
-        'get_amounts')
-    paid_amount = fields.Function(Monetary(
-            "Paid", currency='currency', digits='currency'),
-        'get_amounts')
-    outstanding_amount = fields.Function(Monetary(
-            "Outstanding", currency='currency', digits='currency'),
-        'get_amounts')
-    first_invoice_date = fields.Function(fields.Date(
-            "First Invoice"), 'get_dates')
-    last_payment_date = fields.Function(fields.Date(
-            "Last Payment"), 'get_dates')
-    days_to_invoice = fields.Function(fields.Integer(
-            "Days to Invoice",
-            help="The days from the win to the first invoice."),
-        'get_dates')
-    days_to_payment = fields.Function(fields.Integer(
-            "Days to Payment",
-            help="The days from the first invoice to the last payment."),
-        'get_dates')
+    quoted_amount = Monetary(
+        "Quoted", currency='currency', digits='currency',
+        help="The untaxed amount of the sales still in quotation.")
+    ordered_amount = Monetary(
+        "Ordered", currency='currency', digits='currency',
+        help="The untaxed amount of the confirmed sales.")
+    shipped_amount = Monetary(
+        "Shipped", currency='currency', digits='currency',
+        help="The value at the sale price of the quantities delivered, "
+        "less those returned.")
+    invoiced_amount = Monetary(
+        "Invoiced", currency='currency', digits='currency',
+        help="The untaxed amount of the posted customer invoices.")
+    paid_amount = Monetary(
+        "Paid", currency='currency', digits='currency',
+        help="What the customer has paid of the invoices, taxes included.")
+    outstanding_amount = Monetary(
+        "Outstanding", currency='currency', digits='currency',
+        help="What the customer still owes on the invoices, taxes "
+        "included.")
+    overdue_amount = Monetary(
+        "Overdue", currency='currency', digits='currency',
+        help="The part of the outstanding amount past its due date.")
+    first_invoice_date = fields.Date(
+        "First Invoice", help="The date of the first posted invoice.")
+    last_payment_date = fields.Date(
+        "Last Payment", help="The date of the last payment received.")
+    days_to_invoice = fields.Integer(
+        "Days to Invoice",
+        help="The days from the win to the first invoice.")
+    days_to_payment = fields.Integer(
+        "Days to Payment",
+        help="The days from the first invoice to the last payment.")
 
     @classmethod
     def __setup__(cls):
@@ -595,62 +717,81 @@ class ReceivableReport(ModelSQL, ModelView):
         cls._order = [('won_date', 'DESC NULLS LAST'), ('id', 'DESC')]
 
     @classmethod
-    def table_query(cls):
+    def get_states(cls):
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
-        opportunity = Opportunity.__table__()
+        return Opportunity.fields_get(['state'])['state']['selection']
+
+    @classmethod
+    def table_query(cls):
+        """One row per opportunity with a sale, quoted or further, and all
+        its receivables computed in the same query: every column can be
+        sorted and searched in SQL"""
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Sale = pool.get('sale.sale')
         context = Transaction().context
-        where = opportunity.company == context.get('company')
-        if context.get('from_date'):
-            where &= opportunity.start_date >= context['from_date']
-        if context.get('to_date'):
-            where &= opportunity.start_date <= context['to_date']
-        if context.get('team'):
-            where &= opportunity.team == context['team']
-        if context.get('employee'):
-            where &= opportunity.employee == context['employee']
-        # Only opportunities that went as far as a sale have receivables.
-        where &= opportunity.state.in_(['converted', 'won'])
-        return opportunity.select(
+
+        def where(opportunity):
+            where = opportunity.company == context.get('company')
+            if context.get('from_date'):
+                where &= opportunity.start_date >= context['from_date']
+            if context.get('to_date'):
+                where &= opportunity.start_date <= context['to_date']
+            if context.get('team'):
+                where &= opportunity.team == context['team']
+            if context.get('employee'):
+                where &= opportunity.employee == context['employee']
+            if context.get('_receivable_ids') is not None:
+                where &= reduce_ids(
+                    opportunity.id, context['_receivable_ids'])
+            return where
+
+        from_, opportunity, columns = Opportunity.receivable_query(where)
+        # From the quoted amount to the cash received: every opportunity
+        # that went as far as a quotation.
+        sale = Sale.__table__()
+        quoted = Exists(sale.select(Literal(1),
+                where=(sale.origin == _reference_to(
+                        Opportunity.__name__, opportunity.id))
+                & sale.state.in_(QUOTED_STATES)))
+        return from_.select(
             opportunity.id.as_('id'),
             opportunity.id.as_('opportunity'),
             opportunity.company.as_('company'),
             opportunity.party.as_('party'),
             opportunity.employee.as_('employee'),
             opportunity.currency.as_('currency'),
-            Case((opportunity.state == 'won', opportunity.end_date),
-                else_=Null).as_('won_date'),
-            where=where)
+            opportunity.state.as_('state'),
+            *(columns[n].as_(n) for n in REPORT_COLUMNS),
+            where=where(opportunity) & quoted)
 
     @classmethod
-    def get_amounts(cls, records, names):
-        pool = Pool()
-        Opportunity = pool.get('sale.opportunity')
-        # A row is its opportunity, with the same id.
-        return Opportunity.get_receivables(
-            Opportunity.browse([r.id for r in records]), names)
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        if count or query:
+            return super().search(domain, offset=offset, limit=limit,
+                order=order, count=count, query=query)
+        # Only the ids: the host selects every column to fill its cache,
+        # which would aggregate the documents of all the opportunities;
+        # without them the database drops the grouped tables that neither
+        # the domain nor the order use.
+        select = super().search(domain, offset=offset, limit=limit,
+            order=order, query=True)
+        cursor = Transaction().connection.cursor()
+        cursor.execute(*select)
+        return cls.browse([i for i, in cursor])
 
     @classmethod
-    def get_dates(cls, records, names):
-        pool = Pool()
-        Opportunity = pool.get('sale.opportunity')
-        ids = [r.id for r in records]
-        firsts, lasts = Opportunity.invoice_and_payment_dates(ids)
-        result = {n: {} for n in names}
-        for record in records:
-            first, last = firsts.get(record.id), lasts.get(record.id)
-            values = {
-                'first_invoice_date': first,
-                'last_payment_date': last,
-                'days_to_invoice': (
-                    (first - record.won_date).days
-                    if first and record.won_date else None),
-                'days_to_payment': (
-                    (last - first).days if first and last else None),
-                }
-            for name in names:
-                result[name][record.id] = values[name]
-        return result
+    def read(cls, ids, fields_names):
+        # The database does not push the ids read into the grouped tables
+        # of the query: restrict them to the rows read, so that reading a
+        # page aggregates only the documents of its opportunities.
+        if 0 < len(ids) <= backend.MAX_QUERY_PARAMS // 8:
+            with Transaction().set_context(
+                    _receivable_ids=sorted(set(map(int, ids)))):
+                return super().read(ids, fields_names)
+        return super().read(ids, fields_names)
 
     @classmethod
     def xlsx_columns(cls):
@@ -670,6 +811,8 @@ class ReceivableReport(ModelSQL, ModelView):
                 ('last_payment_date', 'date'),
                 ('days_to_invoice', 'integer'),
                 ('days_to_payment', 'integer'),
+                ('shipped_amount', 'money'),
+                ('overdue_amount', 'money'),
                 ]]
 
 

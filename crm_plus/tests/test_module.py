@@ -468,7 +468,7 @@ class CrmPlusTestCase(
                             'invoiced_amount', 'paid_amount',
                             'outstanding_amount', 'overdue_amount'])
                 counts.append(len(queries))
-            self.assertEqual(counts[0], counts[1])
+            self.assertEqual(counts[0], counts[1], [q[:80] for q in queries])
             # A quotation is not ordered; the others are at twice i + 1.
             self.assertEqual(
                 [amounts['ordered_amount'][o.id] for o in opportunities],
@@ -480,6 +480,83 @@ class CrmPlusTestCase(
             # one.
             self.assertEqual(Invoice.search([
                         ('opportunity', '=', opportunities[1].id)]), [])
+
+    @with_transaction()
+    def test_receivable_report_set_based(self):
+        "A page of the receivables report in as many queries for 3 as 60 rows"
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Party = pool.get('party.party')
+        Sale = pool.get('sale.sale')
+        Report = pool.get('crm.receivable.report')
+
+        company = create_company()
+        with set_company(company):
+            party, = Party.create([{
+                        'name': "Customer",
+                        'addresses': [('create', [{}])],
+                        }])
+            opportunities = Opportunity.create([
+                    {'party': party.id} for _ in range(76)])
+            states = ['draft', 'quotation', 'confirmed', 'processing', 'done']
+            sales = Sale.create([{
+                        'party': party.id,
+                        'invoice_address': party.addresses[0].id,
+                        'origin': str(o),
+                        'sale_date': datetime.date.today(),
+                        'lines': [('create', [{
+                                        'type': 'line',
+                                        'description': "Service",
+                                        'quantity': 2,
+                                        'unit_price': Decimal(i + 1),
+                                        }])],
+                        } for i, o in enumerate(opportunities)])
+            for i, sale in enumerate(sales):
+                sale.state = states[i % 5]
+            Sale.save(sales)
+            names = [n for n, f in Report._fields.items()
+                if n not in {'rec_name', '_timestamp'}]
+
+            counts = []
+            for limit in [3, 60]:
+                with counting_queries() as queries:
+                    rows = Report.search([], limit=limit)
+                    values = Report.read([r.id for r in rows], names)
+                self.assertEqual(len(values), limit)
+                counts.append(len(queries))
+            self.assertEqual(counts[0], counts[1])
+
+            # A read restricts the grouped tables to its rows: the same
+            # figures whether the rows are read few or many at once.
+            by_id = {v['id']: v for v in values}
+            ids = sorted(by_id)
+            for i in range(0, len(ids), 3):
+                for value in Report.read(ids[i:i + 3], names):
+                    self.assertEqual(value, by_id[value['id']])
+
+            # Only the opportunities with a sale quoted or further: not the
+            # ones of a draft sale.
+            self.assertEqual(Report.search([], count=True), 60)
+            rows = Report.search([
+                    ('ordered_amount', '>', 0)],
+                order=[('ordered_amount', 'DESC')], limit=2)
+            self.assertEqual(
+                [r.ordered_amount for r in rows],
+                [Decimal(2 * 75), Decimal(2 * 74)])
+            quoted, = Report.search([('opportunity', '=', opportunities[1])])
+            self.assertEqual(quoted.quoted_amount, Decimal(4))
+            self.assertEqual(quoted.ordered_amount, Decimal(0))
+            amounts = Opportunity.get_receivables(
+                [opportunities[1], opportunities[2]], ['quoted_amount',
+                    'ordered_amount'])
+            self.assertEqual(amounts, {
+                    'quoted_amount': {
+                        opportunities[1].id: Decimal(4),
+                        opportunities[2].id: Decimal(0)},
+                    'ordered_amount': {
+                        opportunities[1].id: Decimal(0),
+                        opportunities[2].id: Decimal(6)},
+                    })
 
     def _create_scorecard(self, threshold=40):
         "A scorecard of two criteria weighted 3 and 1"
