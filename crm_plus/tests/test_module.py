@@ -39,6 +39,37 @@ def create_activity_user(company, employee, login, email=None):
     return user
 
 
+def create_opportunities_with_sales(count, states):
+    """Opportunities of one customer, each with one sale of a service line
+    for 2 x (i + 1), in the states taken in turn"""
+    pool = Pool()
+    Opportunity = pool.get('sale.opportunity')
+    Party = pool.get('party.party')
+    Sale = pool.get('sale.sale')
+    party, = Party.create([{
+                'name': "Customer",
+                'addresses': [('create', [{}])],
+                }])
+    opportunities = Opportunity.create([
+            {'party': party.id} for _ in range(count)])
+    sales = Sale.create([{
+                'party': party.id,
+                'invoice_address': party.addresses[0].id,
+                'origin': str(o),
+                'sale_date': datetime.date.today(),
+                'lines': [('create', [{
+                                'type': 'line',
+                                'description': "Service",
+                                'quantity': 2,
+                                'unit_price': Decimal(i + 1),
+                                }])],
+                } for i, o in enumerate(opportunities)])
+    for i, sale in enumerate(sales):
+        sale.state = states[i % len(states)]
+    Sale.save(sales)
+    return opportunities
+
+
 class CrmPlusTestCase(
         PartyCheckReplaceMixin, CompanyTestMixin, ModuleTestCase):
     "Test crm_plus module"
@@ -430,34 +461,12 @@ class CrmPlusTestCase(
         "Ordered amounts of many opportunities in as many queries as of one"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
-        Party = pool.get('party.party')
-        Sale = pool.get('sale.sale')
         Invoice = pool.get('account.invoice')
 
         company = create_company()
         with set_company(company):
-            party, = Party.create([{
-                        'name': "Customer",
-                        'addresses': [('create', [{}])],
-                        }])
-            opportunities = Opportunity.create([
-                    {'party': party.id} for _ in range(12)])
-            states = ['quotation', 'confirmed', 'processing', 'done']
-            sales = Sale.create([{
-                        'party': party.id,
-                        'invoice_address': party.addresses[0].id,
-                        'origin': str(o),
-                        'sale_date': datetime.date.today(),
-                        'lines': [('create', [{
-                                        'type': 'line',
-                                        'description': "Service",
-                                        'quantity': 2,
-                                        'unit_price': Decimal(i + 1),
-                                        }])],
-                        } for i, o in enumerate(opportunities)])
-            for i, sale in enumerate(sales):
-                sale.state = states[i % 4]
-            Sale.save(sales)
+            opportunities = create_opportunities_with_sales(
+                12, ['quotation', 'confirmed', 'processing', 'done'])
 
             counts = []
             for count in [1, 12]:
@@ -486,34 +495,12 @@ class CrmPlusTestCase(
         "A page of the receivables report in as many queries for 3 as 60 rows"
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
-        Party = pool.get('party.party')
-        Sale = pool.get('sale.sale')
         Report = pool.get('crm.receivable.report')
 
         company = create_company()
         with set_company(company):
-            party, = Party.create([{
-                        'name': "Customer",
-                        'addresses': [('create', [{}])],
-                        }])
-            opportunities = Opportunity.create([
-                    {'party': party.id} for _ in range(76)])
-            states = ['draft', 'quotation', 'confirmed', 'processing', 'done']
-            sales = Sale.create([{
-                        'party': party.id,
-                        'invoice_address': party.addresses[0].id,
-                        'origin': str(o),
-                        'sale_date': datetime.date.today(),
-                        'lines': [('create', [{
-                                        'type': 'line',
-                                        'description': "Service",
-                                        'quantity': 2,
-                                        'unit_price': Decimal(i + 1),
-                                        }])],
-                        } for i, o in enumerate(opportunities)])
-            for i, sale in enumerate(sales):
-                sale.state = states[i % 5]
-            Sale.save(sales)
+            opportunities = create_opportunities_with_sales(
+                76, ['draft', 'quotation', 'confirmed', 'processing', 'done'])
             names = [n for n, f in Report._fields.items()
                 if n not in {'rec_name', '_timestamp'}]
 
