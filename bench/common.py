@@ -3,6 +3,7 @@
 """What the benchmark scripts share: the -c/-d arguments, creating a
 database and activating crm_plus in it with the demo's administrator."""
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -230,3 +231,19 @@ def start_server(configfile, database, port):
             time.sleep(0.5)
     server.kill()
     raise RuntimeError("trytond did not start on port %d" % port)
+
+
+@contextlib.contextmanager
+def admin_client(options):
+    """A trytond server of the database on a free port and a client logged
+    in as the demo's administrator, the server stopped on exit"""
+    from trytond.modules.crm_plus.demo.generator import PASSWORD
+    port = free_port()
+    server = start_server(options.configfile, options.database, port)
+    try:
+        client = Client('http://127.0.0.1:%d' % port, options.database)
+        client.login('admin', PASSWORD)
+        yield client
+    finally:
+        server.terminate()
+        server.wait()

@@ -30,8 +30,7 @@ import xml.etree.ElementTree as ElementTree
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (  # noqa: E402
-    Client, argument_parser, free_port, generate, multiply, parse_options,
-    start_server)
+    admin_client, argument_parser, generate, multiply, parse_options)
 
 # Models that hang on opportunities but are not part of what the list
 # reads, or belong to other documents: they are not copied.
@@ -125,7 +124,6 @@ def main():
     options = parse_arguments()
     from trytond import backend, config
     config.update_etc(options.configfile)
-    from trytond.modules.crm_plus.demo.generator import PASSWORD
 
     generate(options)
     started = time.monotonic()
@@ -133,11 +131,7 @@ def main():
     print("%d opportunities ready in %.0f s" % (
             count, time.monotonic() - started), file=sys.stderr)
 
-    port = free_port()
-    server = start_server(options.configfile, options.database, port)
-    try:
-        client = Client('http://127.0.0.1:%d' % port, options.database)
-        client.login('admin', PASSWORD)
+    with admin_client(options) as client:
         view = client.call(
             'model.sale.opportunity.fields_view_get', None, 'tree',
             client.context)
@@ -156,9 +150,6 @@ def main():
             crm, _ = time_page(
                 client, crm_fields, offset, options.limit, options.repeat)
             results.append((label, rows, host, crm))
-    finally:
-        server.terminate()
-        server.wait()
 
     print("database: %s, opportunities: %d" % (backend.name, count))
     print("host list: %d columns; crm_plus list: %d columns" % (

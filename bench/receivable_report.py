@@ -28,8 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (  # noqa: E402
-    Client, argument_parser, free_port, generate, multiply, parse_options,
-    start_server)
+    admin_client, argument_parser, generate, multiply, parse_options)
 
 # The models whose rows are copied with each opportunity, parents first,
 # with their Many2One columns to copied models.
@@ -320,7 +319,6 @@ def main():
     config.update_etc(options.configfile)
     # The backend is chosen at import, from the configuration.
     from trytond import backend
-    from trytond.modules.crm_plus.demo.generator import PASSWORD
 
     generate(options)
     started = time.monotonic()
@@ -333,11 +331,7 @@ def main():
     print("%d opportunities ready in %.0f s" % (
             count, time.monotonic() - started), file=sys.stderr)
 
-    port = free_port()
-    server = start_server(options.configfile, options.database, port)
-    try:
-        client = Client('http://127.0.0.1:%d' % port, options.database)
-        client.login('admin', PASSWORD)
+    with admin_client(options) as client:
         view = client.call(
             'model.crm.receivable.report.fields_view_get', None, 'tree',
             client.context)
@@ -364,9 +358,6 @@ def main():
         export_sql, export_rows = time_sql(
             connect, backend.name, company, employee, None,
             export_repeat or 1)
-    finally:
-        server.terminate()
-        server.wait()
     assert len(page_ids) == page_rows, (len(page_ids), page_rows)
     if export_repeat:
         assert len(export_ids) == export_rows, (
