@@ -4,6 +4,7 @@
 database and activating crm_plus in it with the demo's administrator."""
 import argparse
 import contextlib
+import gzip
 import json
 import os
 import socket
@@ -198,11 +199,15 @@ class Client:
             self.url, json.dumps({
                     'id': 0, 'method': method, 'params': params,
                     }).encode(),
-            {'Content-Type': 'application/json'})
+            # As a browser: the server streams long answers compressed.
+            {'Content-Type': 'application/json', 'Accept-Encoding': 'gzip'})
         if self.authorization:
             request.add_header('Authorization', self.authorization)
         with urllib.request.urlopen(request) as response:
-            result = json.load(response)
+            data = response.read()
+        if data[:2] == b'\x1f\x8b':
+            data = gzip.decompress(data)
+        result = json.loads(data)
         if result.get('error'):
             raise RuntimeError(result['error'])
         return result['result']

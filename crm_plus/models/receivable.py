@@ -40,6 +40,11 @@ REPORT_COLUMNS = [
     'invoiced_amount', 'paid_amount', 'outstanding_amount', 'overdue_amount',
     'first_invoice_date', 'last_payment_date', 'days_to_invoice',
     'days_to_payment']
+# The rows of the report read at once: a query per slice, and the names of
+# their related records browsed together.
+READ_SLICE = min(backend.MAX_QUERY_PARAMS // 2, 500)
+# The fields of sale.opportunity that its name is made of.
+OPPORTUNITY_NAME_FIELDS = ['number', 'reference']
 # A float, so that SQLite does not divide integers.
 SECONDS_PER_DAY = 24 * 60 * 60.
 
@@ -94,20 +99,17 @@ class Opportunity(metaclass=PoolMeta):
     @classmethod
     def get_receivables(cls, opportunities, names):
         """All the receivable amounts of the opportunities in one query per
-        slice of ids: the query of the receivables report restricted to
-        them, so that both always agree"""
+        slice of ids: the columns of the receivables report, so that both
+        always agree"""
         cursor = Transaction().connection.cursor()
         ids = [o.id for o in opportunities]
         currencies = cls.currencies_of(ids)
         result = {n: dict.fromkeys(ids, Decimal(0)) for n in names}
-        # The ids are repeated in each grouped table of the query.
-        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS // 8):
-            sub_ids = list(sub_ids)
-            from_, opportunity, columns = cls.receivable_query(
-                lambda o: reduce_ids(o.id, sub_ids))
-            cursor.execute(*from_.select(
-                    opportunity.id, *(columns[n] for n in names),
-                    where=reduce_ids(opportunity.id, sub_ids)))
+        for sub_ids in grouped_slice(ids, backend.MAX_QUERY_PARAMS):
+            query = cls.receivable_query(
+                lambda o: reduce_ids(o.id, sub_ids), grouped=True)
+            cursor.execute(*query.select(
+                    query.id, *(getattr(query, n) for n in names)))
             for opportunity_id, *values in cursor:
                 for name, value in zip(names, values):
                     # SQLite returns sums of decimals as float or int.
@@ -116,22 +118,102 @@ class Opportunity(metaclass=PoolMeta):
         return result
 
     @classmethod
-    def receivable_query(cls, where, date=None):
-        """The FROM clause, the opportunity table in it and the SQL
-        expressions of the receivables of each opportunity row: amounts in
-        its currency rounded to the digits of its currency, dates and days.
+    def receivable_query(cls, where, grouped=False, date=None):
+        """Select the opportunities that match where(opportunity table) with
+        their id, company, party, employee, currency and state, and their
+        receivables (REPORT_COLUMNS): amounts in the currency of the
+        opportunity rounded to its digits, dates and days.
 
-        Each raw figure is computed once per opportunity by a table grouped
-        by opportunity (sales, deliveries, invoices, lines to pay, partial
-        payments) and LEFT JOINed to it; where(opportunity table) is the
-        condition on the opportunities, applied inside each grouped table
-        too so that a filtered report aggregates only its documents.
+        Each raw figure is a sub-query on the documents of its opportunity
+        row, reached through the host's indexes on the origins, so that the
+        database computes it only for the rows it returns: a page sorted
+        by opportunity columns costs the sub-queries of its rows only.
+        Without grouped, the figures are written into each column that uses
+        them and the database computes only the columns a query asks for:
+        for searching, sorting and filtering many rows. With grouped, a
+        sub-query grouped by opportunity computes each figure once, which
+        the database does not merge into the query around it: for reading
+        all the columns of rows restricted by where."""
+        pool = Pool()
+        Currency = pool.get('currency.currency')
+        opportunity = cls.__table__()
+        currency = Currency.__table__()
+        from_ = opportunity.join(currency,
+            condition=currency.id == opportunity.currency)
+        figures = cls._receivable_figures(opportunity, date)
+        if not grouped:
+            return from_.select(
+                opportunity.id, opportunity.company, opportunity.party,
+                opportunity.employee, opportunity.currency, opportunity.state,
+                *(c.as_(n) for n, c in cls._receivable_columns(
+                        figures, opportunity, currency.digits).items()),
+                where=where(opportunity))
+        rows = from_.select(
+            opportunity.id, opportunity.company, opportunity.party,
+            opportunity.employee, opportunity.currency, opportunity.state,
+            opportunity.end_date, currency.digits,
+            *(f.as_(n) for n, f in figures.items()),
+            where=where(opportunity),
+            group_by=[opportunity.id, currency.id])
+        return rows.select(
+            rows.id, rows.company, rows.party, rows.employee, rows.currency,
+            rows.state,
+            *(c.as_(n) for n, c in cls._receivable_columns(
+                    {n: getattr(rows, n) for n in figures}, rows,
+                    rows.digits).items()))
+
+    @classmethod
+    def _receivable_columns(cls, figures, opportunity, digits):
+        """The receivable columns from the raw figures of the opportunity
+        row (with its state and end_date) and the digits of its currency"""
+        zero = Literal(0)
+
+        def amount(name):
+            return Coalesce(figures[name], zero)
+
+        # The host's amount to pay: the unreconciled lines to pay less the
+        # unreconciled partial payments.
+        outstanding = amount('unpaid') + amount('partial')
+        # Unreconciled partial payments settle the oldest dues first.
+        overdue = amount('due') + amount('partial')
+        won = Case((opportunity.state == 'won', opportunity.end_date),
+            else_=Null)
+        columns = {
+            'quoted_amount': amount('quoted'),
+            'ordered_amount': amount('ordered'),
+            'shipped_amount': amount('shipped'),
+            'invoiced_amount': amount('invoiced'),
+            # What is settled of the lines to pay and the partial payments
+            # still open: the total less the outstanding.
+            'paid_amount': amount('settled') - amount('partial'),
+            'outstanding_amount': outstanding,
+            'overdue_amount': Case(
+                (overdue <= zero, zero),
+                (overdue <= outstanding, overdue),
+                else_=outstanding),
+            }
+        columns = {n: Round(c, digits) for n, c in columns.items()}
+        columns.update({
+                'won_date': won,
+                'first_invoice_date': figures['first_invoice'],
+                'last_payment_date': figures['last_payment'],
+                'days_to_invoice': whole_days(won, figures['first_invoice']),
+                'days_to_payment': whole_days(
+                    figures['first_invoice'], figures['last_payment']),
+                })
+        return columns
+
+    @classmethod
+    def _receivable_figures(cls, opportunity, date=None):
+        """The raw figures of the opportunity row as sub-queries on its
+        documents: quoted and ordered sales, shipped, invoiced, first
+        invoice, the unpaid, settled and due lines to pay, the unreconciled
+        partial payments and the last payment.
         Amounts in another currency are converted at the rate of date
         (default today), as Currency.compute does."""
         pool = Pool()
         Date = pool.get('ir.date')
         Rate = pool.get('currency.currency.rate')
-        Currency = pool.get('currency.currency')
         Sale = pool.get('sale.sale')
         SaleLine = pool.get('sale.line')
         Move = pool.get('stock.move')
@@ -143,7 +225,6 @@ class Opportunity(metaclass=PoolMeta):
         PaymentLine = pool.get('account.invoice-account.move.line')
         if date is None:
             date = Date.today()
-        zero = Literal(0)
 
         def rate(currency_id):
             rate = Rate.__table__()
@@ -151,182 +232,115 @@ class Opportunity(metaclass=PoolMeta):
                 where=(rate.currency == currency_id) & (rate.date <= date),
                 order_by=[rate.date.desc], limit=1)
 
-        def convert(amount, currency_id, target_id):
+        def convert(amount, currency_id):
+            "amount from currency_id to the currency of the opportunity"
             # amount written once: the query stays short to build and parse.
             return amount * Case(
-                (currency_id == target_id, Literal(1)),
-                else_=Div(rate(target_id), rate(currency_id)))
+                (currency_id == opportunity.currency, Literal(1)),
+                else_=Div(rate(opportunity.currency), rate(currency_id)))
 
-        def sales_of(*states):
-            """The opportunities joined to their sales in states, through
-            the host's index on the origin of the sale"""
-            opportunity = cls.__table__()
-            sale = Sale.__table__()
-            return opportunity, sale, opportunity.join(sale,
-                condition=(sale.origin == _reference_to(
+        def of_opportunity(sale, *states):
+            "The condition on the sales of the opportunity row in states"
+            return ((sale.origin == _reference_to(
                         cls.__name__, opportunity.id))
                 & sale.state.in_(states))
 
-        # The quoted and ordered amounts: the cached untaxed amount, or
-        # the sum of the lines when the cache is not filled (a quotation).
-        opportunity, sale, join = sales_of(*QUOTED_STATES)
-        line = SaleLine.__table__()
-        amount = convert(Coalesce(sale.untaxed_amount_cache, line.select(
+        def sales_amount(*states):
+            # The cached untaxed amount, or the sum of the lines when the
+            # cache is not filled (a quotation).
+            sale = Sale.__table__()
+            line = SaleLine.__table__()
+            amount = Coalesce(sale.untaxed_amount_cache, line.select(
                     Sum(Cast(line.quantity, 'NUMERIC') * line.unit_price),
-                    where=(line.sale == sale.id) & (line.type == 'line'))),
-            sale.currency, opportunity.currency)
-        sales = join.select(
-            opportunity.id.as_('opportunity'),
-            Sum(Case((sale.state == 'quotation', amount), else_=zero)
-                ).as_('quoted'),
-            Sum(Case((sale.state.in_(ORDERED_STATES), amount), else_=zero)
-                ).as_('ordered'),
-            where=where(opportunity),
-            group_by=[opportunity.id])
+                    where=(line.sale == sale.id) & (line.type == 'line')))
+            return sale.select(Sum(convert(amount, sale.currency)),
+                where=of_opportunity(sale, *states))
 
-        # The deliveries: returns come back from the customer and count
-        # against.
-        opportunity, sale, join = sales_of(*ORDERED_STATES)
-        line = SaleLine.__table__()
-        move = Move.__table__()
-        to_location = Location.__table__()
-        sign = Case((to_location.type == 'customer', 1), else_=-1)
-        shipments = (join
-            .join(line, condition=line.sale == sale.id)
-            .join(move, condition=(move.origin == _reference_to(
-                        'sale.line', line.id)) & (move.state == 'done'))
-            .join(to_location, condition=to_location.id == move.to_location)
-            .select(
-                opportunity.id.as_('opportunity'),
-                Sum(convert(sign * Cast(move.quantity, 'NUMERIC')
-                        * line.unit_price,
-                        sale.currency, opportunity.currency)
-                    ).as_('shipped'),
-                where=where(opportunity),
-                group_by=[opportunity.id]))
+        def shipped():
+            # Returns come back from the customer and count against.
+            sale = Sale.__table__()
+            line = SaleLine.__table__()
+            move = Move.__table__()
+            to_location = Location.__table__()
+            sign = Case((to_location.type == 'customer', 1), else_=-1)
+            return (sale
+                .join(line, condition=line.sale == sale.id)
+                .join(move, condition=(move.origin == _reference_to(
+                            'sale.line', line.id)) & (move.state == 'done'))
+                .join(to_location,
+                    condition=to_location.id == move.to_location)
+                .select(
+                    Sum(convert(sign * Cast(move.quantity, 'NUMERIC')
+                            * line.unit_price, sale.currency)),
+                    where=of_opportunity(sale, *ORDERED_STATES)))
 
-        def invoices_of():
-            """Each posted customer invoice of the ordered sales once per
-            opportunity, with the currency of the opportunity"""
-            opportunity, sale, join = sales_of(*ORDERED_STATES)
+        def invoices():
+            """The posted customer invoices of the ordered sales of the
+            opportunity row, each once, and the condition on them"""
+            sale = Sale.__table__()
             sale_line = SaleLine.__table__()
             invoice_line = InvoiceLine.__table__()
             invoice = Invoice.__table__()
-            pairs = (join
+            invoiced = (sale
                 .join(sale_line, condition=sale_line.sale == sale.id)
                 .join(invoice_line, condition=invoice_line.origin
                     == _reference_to('sale.line', sale_line.id))
-                .select(
-                    opportunity.id.as_('opportunity'),
-                    opportunity.currency.as_('currency'),
-                    invoice_line.invoice.as_('invoice'),
-                    where=where(opportunity),
-                    distinct=True))
-            return pairs, invoice, pairs.join(invoice,
-                condition=(invoice.id == pairs.invoice)
+                .select(invoice_line.invoice,
+                    where=of_opportunity(sale, *ORDERED_STATES)))
+            return invoice, (invoice.id.in_(invoiced)
                 & (invoice.type == 'out')
                 & invoice.state.in_(INVOICED_STATES))
 
-        pairs, invoice, join = invoices_of()
-        invoices = join.select(
-            pairs.opportunity.as_('opportunity'),
-            Sum(convert(invoice.untaxed_amount_cache,
-                    invoice.currency, pairs.currency)).as_('invoiced'),
-            Min(invoice.invoice_date).as_('first_invoice'),
-            group_by=[pairs.opportunity])
+        def of_invoices(aggregate):
+            invoice, where = invoices()
+            return invoice.select(aggregate(invoice), where=where)
 
         def line_amount(line, invoice):
             # In the invoice currency: the second currency when the line has
             # it, else the company currency which is then the same.
-            return Case(
-                (line.second_currency == invoice.currency,
-                    line.amount_second_currency),
-                else_=line.debit - line.credit)
-
-        # The lines to pay of the invoices, through the index on move.
-        pairs, invoice, join = invoices_of()
-        line = MoveLine.__table__()
+            return convert(Case(
+                    (line.second_currency == invoice.currency,
+                        line.amount_second_currency),
+                    else_=line.debit - line.credit), invoice.currency)
 
         def to_pay(condition):
-            return Sum(convert(Case(
-                        (condition, line_amount(line, invoice)),
-                        else_=zero), invoice.currency, pairs.currency))
-        lines_to_pay = (join
-            .join(line, condition=(line.move == invoice.move)
-                & (line.account == invoice.account))
-            .select(
-                pairs.opportunity.as_('opportunity'),
-                to_pay(line.reconciliation == Null).as_('unpaid'),
-                to_pay(line.reconciliation != Null).as_('settled'),
-                to_pay((line.reconciliation == Null)
-                    & (line.maturity_date < date)).as_('due'),
-                group_by=[pairs.opportunity]))
+            "The sum of the lines to pay of the invoices under condition"
+            invoice, where = invoices()
+            line = MoveLine.__table__()
+            return (invoice
+                .join(line, condition=(line.move == invoice.move)
+                    & (line.account == invoice.account))
+                .select(Sum(line_amount(line, invoice)),
+                    where=where & condition(line)))
 
-        # The partial payments of the invoices, through the index on the
-        # invoice of the payment lines.
-        pairs, invoice, join = invoices_of()
-        payment = PaymentLine.__table__()
-        line = MoveLine.__table__()
-        move = AccountMove.__table__()
-        payments = (join
-            .join(payment, condition=payment.invoice == invoice.id)
-            .join(line, condition=line.id == payment.line)
-            .join(move, condition=move.id == line.move)
-            .select(
-                pairs.opportunity.as_('opportunity'),
-                Sum(convert(Case(
-                            (line.reconciliation == Null,
-                                line_amount(line, invoice)),
-                            else_=zero),
-                        invoice.currency, pairs.currency)).as_('partial'),
-                Max(move.date).as_('last_payment'),
-                group_by=[pairs.opportunity]))
+        def payments(aggregate):
+            "aggregate(payment line, its move) over the invoices' payments"
+            invoice, where = invoices()
+            payment = PaymentLine.__table__()
+            line = MoveLine.__table__()
+            move = AccountMove.__table__()
+            return (invoice
+                .join(payment, condition=payment.invoice == invoice.id)
+                .join(line, condition=line.id == payment.line)
+                .join(move, condition=move.id == line.move)
+                .select(aggregate(line, move, invoice), where=where))
 
-        opportunity = cls.__table__()
-        currency = Currency.__table__()
-        from_ = opportunity.join(currency,
-            condition=currency.id == opportunity.currency)
-        for table in [sales, shipments, invoices, lines_to_pay, payments]:
-            from_ = from_.join(table, 'LEFT',
-                condition=table.opportunity == opportunity.id)
-
-        def money(*amounts):
-            return Round(sum(
-                    (Coalesce(a, zero) for a in amounts[1:]),
-                    Coalesce(amounts[0], zero)),
-                currency.digits)
-
-        # The host's amount to pay: the unreconciled lines to pay less the
-        # unreconciled partial payments.
-        outstanding = money(lines_to_pay.unpaid, payments.partial)
-        # Unreconciled partial payments settle the oldest dues first.
-        overdue = money(lines_to_pay.due, payments.partial)
-        won = Case((opportunity.state == 'won', opportunity.end_date),
-            else_=Null)
-        columns = {
-            'quoted_amount': money(sales.quoted),
-            'ordered_amount': money(sales.ordered),
-            'shipped_amount': money(shipments.shipped),
-            'invoiced_amount': money(invoices.invoiced),
-            # What is settled of the lines to pay and the partial payments
-            # still open: the total less the outstanding.
-            'paid_amount': Round(
-                Coalesce(lines_to_pay.settled, zero)
-                - Coalesce(payments.partial, zero),
-                currency.digits),
-            'outstanding_amount': outstanding,
-            'overdue_amount': Case(
-                (overdue <= zero, zero),
-                (overdue <= outstanding, overdue),
-                else_=outstanding),
-            'won_date': won,
-            'first_invoice_date': invoices.first_invoice,
-            'last_payment_date': payments.last_payment,
-            'days_to_invoice': whole_days(won, invoices.first_invoice),
-            'days_to_payment': whole_days(
-                invoices.first_invoice, payments.last_payment),
+        return {
+            'quoted': sales_amount('quotation'),
+            'ordered': sales_amount(*ORDERED_STATES),
+            'shipped': shipped(),
+            'invoiced': of_invoices(lambda i: Sum(convert(
+                        i.untaxed_amount_cache, i.currency))),
+            'first_invoice': of_invoices(lambda i: Min(i.invoice_date)),
+            'unpaid': to_pay(lambda l: l.reconciliation == Null),
+            'settled': to_pay(lambda l: l.reconciliation != Null),
+            'due': to_pay(lambda l: (l.reconciliation == Null)
+                & (l.maturity_date < date)),
+            'partial': payments(lambda l, m, i: Sum(Case(
+                        (l.reconciliation == Null, line_amount(l, i)),
+                        else_=Literal(0)))),
+            'last_payment': payments(lambda l, m, i: Max(m.date)),
             }
-        return from_, opportunity, columns
 
 
 class Invoice(metaclass=PoolMeta):
@@ -731,6 +745,7 @@ class ReceivableReport(ModelSQL, ModelView):
         Opportunity = pool.get('sale.opportunity')
         Sale = pool.get('sale.sale')
         context = Transaction().context
+        ids = context.get('_receivable_ids')
 
         def where(opportunity):
             where = opportunity.company == context.get('company')
@@ -742,29 +757,26 @@ class ReceivableReport(ModelSQL, ModelView):
                 where &= opportunity.team == context['team']
             if context.get('employee'):
                 where &= opportunity.employee == context['employee']
-            if context.get('_receivable_ids') is not None:
-                where &= reduce_ids(
-                    opportunity.id, context['_receivable_ids'])
-            return where
+            if ids is not None:
+                where &= reduce_ids(opportunity.id, ids)
+            # From the quoted amount to the cash received: every
+            # opportunity that went as far as a quotation.
+            sale = Sale.__table__()
+            return where & Exists(sale.select(Literal(1),
+                    where=(sale.origin == _reference_to(
+                            Opportunity.__name__, opportunity.id))
+                    & sale.state.in_(QUOTED_STATES)))
 
-        from_, opportunity, columns = Opportunity.receivable_query(where)
-        # From the quoted amount to the cash received: every opportunity
-        # that went as far as a quotation.
-        sale = Sale.__table__()
-        quoted = Exists(sale.select(Literal(1),
-                where=(sale.origin == _reference_to(
-                        Opportunity.__name__, opportunity.id))
-                & sale.state.in_(QUOTED_STATES)))
-        return from_.select(
-            opportunity.id.as_('id'),
-            opportunity.id.as_('opportunity'),
-            opportunity.company.as_('company'),
-            opportunity.party.as_('party'),
-            opportunity.employee.as_('employee'),
-            opportunity.currency.as_('currency'),
-            opportunity.state.as_('state'),
-            *(columns[n].as_(n) for n in REPORT_COLUMNS),
-            where=where(opportunity) & quoted)
+        rows = Opportunity.receivable_query(where, grouped=ids is not None)
+        return rows.select(
+            rows.id.as_('id'),
+            rows.id.as_('opportunity'),
+            rows.company.as_('company'),
+            rows.party.as_('party'),
+            rows.employee.as_('employee'),
+            rows.currency.as_('currency'),
+            rows.state.as_('state'),
+            *(getattr(rows, n).as_(n) for n in REPORT_COLUMNS))
 
     @classmethod
     def search(cls, domain, offset=0, limit=None, order=None, count=False,
@@ -773,9 +785,7 @@ class ReceivableReport(ModelSQL, ModelView):
             return super().search(domain, offset=offset, limit=limit,
                 order=order, count=count, query=query)
         # Only the ids: the host selects every column to fill its cache,
-        # which would aggregate the documents of all the opportunities;
-        # without them the database drops the grouped tables that neither
-        # the domain nor the order use.
+        # which would compute the sub-queries of every row found.
         select = super().search(domain, offset=offset, limit=limit,
             order=order, query=True)
         cursor = Transaction().connection.cursor()
@@ -784,14 +794,28 @@ class ReceivableReport(ModelSQL, ModelView):
 
     @classmethod
     def read(cls, ids, fields_names):
-        # The database does not push the ids read into the grouped tables
-        # of the query: restrict them to the rows read, so that reading a
-        # page aggregates only the documents of its opportunities.
-        if 0 < len(ids) <= backend.MAX_QUERY_PARAMS // 8:
-            with Transaction().set_context(
-                    _receivable_ids=sorted(set(map(int, ids)))):
-                return super().read(ids, fields_names)
-        return super().read(ids, fields_names)
+        # The rows read are known: their figures are computed once each, in
+        # a query restricted to them (Opportunity.receivable_query grouped).
+        # In slices, as the host's browse of the names of related records
+        # costs the square of their number.
+        # The host's opportunity name is made of its number and reference:
+        # read with it, they are fetched in the same query instead of every
+        # column of each opportunity being loaded to compose it.
+        name_fields = []
+        if 'opportunity.rec_name' in fields_names:
+            name_fields = [f for f in OPPORTUNITY_NAME_FIELDS
+                if 'opportunity.' + f not in fields_names]
+        names = list(fields_names) + ['opportunity.' + f for f in name_fields]
+        result = []
+        for sub_ids in grouped_slice(ids, READ_SLICE):
+            sub_ids = list(sub_ids)
+            with Transaction().set_context(_receivable_ids=sub_ids):
+                result.extend(super().read(sub_ids, names))
+        for row in result:
+            opportunity = row.get('opportunity.')
+            for name in (name_fields if opportunity else []):
+                del opportunity[name]
+        return result
 
     @classmethod
     def xlsx_columns(cls):
