@@ -118,11 +118,11 @@ class Opportunity(metaclass=PoolMeta):
         return result
 
     @classmethod
-    def receivable_query(cls, where, grouped=False, date=None):
+    def receivable_query(cls, where, grouped=False, columns=None, date=None):
         """Select the opportunities that match where(opportunity table) with
         their id, company, party, employee, currency and state, and their
-        receivables (REPORT_COLUMNS): amounts in the currency of the
-        opportunity rounded to its digits, dates and days.
+        receivables (columns of REPORT_COLUMNS, default all): amounts in the
+        currency of the opportunity rounded to its digits, dates and days.
 
         Each raw figure is a sub-query on the documents of its opportunity
         row, reached through the host's indexes on the origins, so that the
@@ -138,15 +138,20 @@ class Opportunity(metaclass=PoolMeta):
         Currency = pool.get('currency.currency')
         opportunity = cls.__table__()
         currency = Currency.__table__()
-        from_ = opportunity.join(currency,
+        # LEFT: the database leaves the join out of the queries that round
+        # no amount.
+        from_ = opportunity.join(currency, 'LEFT',
             condition=currency.id == opportunity.currency)
+        if columns is None:
+            columns = REPORT_COLUMNS
         figures = cls._receivable_figures(opportunity, date)
         if not grouped:
+            expressions = cls._receivable_columns(
+                figures, opportunity, currency.digits)
             return from_.select(
                 opportunity.id, opportunity.company, opportunity.party,
                 opportunity.employee, opportunity.currency, opportunity.state,
-                *(c.as_(n) for n, c in cls._receivable_columns(
-                        figures, opportunity, currency.digits).items()),
+                *(expressions[n].as_(n) for n in columns),
                 where=where(opportunity))
         rows = from_.select(
             opportunity.id, opportunity.company, opportunity.party,
@@ -155,12 +160,11 @@ class Opportunity(metaclass=PoolMeta):
             *(f.as_(n) for n, f in figures.items()),
             where=where(opportunity),
             group_by=[opportunity.id, currency.id])
+        expressions = cls._receivable_columns(
+            {n: getattr(rows, n) for n in figures}, rows, rows.digits)
         return rows.select(
             rows.id, rows.company, rows.party, rows.employee, rows.currency,
-            rows.state,
-            *(c.as_(n) for n, c in cls._receivable_columns(
-                    {n: getattr(rows, n) for n in figures}, rows,
-                    rows.digits).items()))
+            rows.state, *(expressions[n].as_(n) for n in columns))
 
     @classmethod
     def _receivable_columns(cls, figures, opportunity, digits):
@@ -767,7 +771,10 @@ class ReceivableReport(ModelSQL, ModelView):
                             Opportunity.__name__, opportunity.id))
                     & sale.state.in_(QUOTED_STATES)))
 
-        rows = Opportunity.receivable_query(where, grouped=ids is not None)
+        # A search builds only the columns it uses (see search).
+        columns = context.get('_receivable_columns', REPORT_COLUMNS)
+        rows = Opportunity.receivable_query(
+            where, grouped=ids is not None, columns=columns)
         return rows.select(
             rows.id.as_('id'),
             rows.id.as_('opportunity'),
@@ -776,21 +783,47 @@ class ReceivableReport(ModelSQL, ModelView):
             rows.employee.as_('employee'),
             rows.currency.as_('currency'),
             rows.state.as_('state'),
-            *(getattr(rows, n).as_(n) for n in REPORT_COLUMNS))
+            *(getattr(rows, n).as_(n) for n in columns))
 
     @classmethod
     def search(cls, domain, offset=0, limit=None, order=None, count=False,
             query=False):
-        if count or query:
-            return super().search(domain, offset=offset, limit=limit,
-                order=order, count=count, query=query)
-        # Only the ids: the host selects every column to fill its cache,
-        # which would compute the sub-queries of every row found.
-        select = super().search(domain, offset=offset, limit=limit,
-            order=order, query=True)
+        # Only the receivable columns the search uses are built into its
+        # query: the others would be formatted, sent and parsed for nothing.
+        with Transaction().set_context(
+                _receivable_columns=cls._searched_columns(domain, order)):
+            if count or query:
+                return super().search(domain, offset=offset, limit=limit,
+                    order=order, count=count, query=query)
+            # Only the ids: the host selects every column to fill its
+            # cache, which would compute the figures of every row found.
+            select = super().search(domain, offset=offset, limit=limit,
+                order=order, query=True)
         cursor = Transaction().connection.cursor()
         cursor.execute(*select)
         return cls.browse([i for i, in cursor])
+
+    @classmethod
+    def _searched_columns(cls, domain, order):
+        """The receivable columns that a search of domain in order uses,
+        with the domain of the record rules"""
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        names = set()
+
+        def add_fields(domain):
+            for clause in domain or []:
+                if (isinstance(clause, (list, tuple)) and clause
+                        and isinstance(clause[0], str)
+                        and clause[0] not in {'AND', 'OR'}):
+                    names.add(clause[0].split('.', 1)[0])
+                elif isinstance(clause, (list, tuple)):
+                    add_fields(clause)
+        add_fields(domain)
+        add_fields(Rule.domain_get(cls.__name__, mode='read'))
+        for name, _ in (order or cls._order):
+            names.add(name.split('.', 1)[0])
+        return [n for n in REPORT_COLUMNS if n in names]
 
     @classmethod
     def read(cls, ids, fields_names):
