@@ -19,7 +19,7 @@ from trytond.modules.company.tests import (
     CompanyTestMixin, create_company, create_employee, set_company)
 from trytond.modules.party.tests import PartyCheckReplaceMixin
 from trytond.pool import Pool
-from trytond.pyson import PYSONDecoder
+from trytond.pyson import PYSONDecoder, PYSONEncoder
 from trytond.tests.test_tryton import ModuleTestCase, with_transaction
 from trytond.transaction import Transaction, check_access, inactive_records
 
@@ -496,6 +496,8 @@ class CrmPlusTestCase(
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
         Report = pool.get('crm.receivable.report')
+        RuleGroup = pool.get('ir.rule.group')
+        ModelData = pool.get('ir.model.data')
 
         company = create_company()
         with set_company(company):
@@ -513,7 +515,7 @@ class CrmPlusTestCase(
                 counts.append(len(queries))
             self.assertEqual(counts[0], counts[1])
 
-            # A read restricts the grouped tables to its rows: the same
+            # A read computes the figures of its rows only: the same
             # figures whether the rows are read few or many at once.
             by_id = {v['id']: v for v in values}
             ids = sorted(by_id)
@@ -530,6 +532,39 @@ class CrmPlusTestCase(
             self.assertEqual(
                 [r.ordered_amount for r in rows],
                 [Decimal(2 * 75), Decimal(2 * 74)])
+            # A search builds the receivable columns that its domain, its
+            # order and the record rules use, and only those.
+            self.assertEqual(
+                Report._searched_columns([
+                        'OR', [('paid_amount', '>', 0)],
+                        ('party.name', '=', "Acme")],
+                    [('days_to_invoice', 'ASC')]),
+                ['paid_amount', 'days_to_invoice'])
+            self.assertEqual(
+                Report._searched_columns([], None), ['won_date'])
+            RuleGroup.create([{
+                        'name': "Large orders",
+                        'model': Report.__name__,
+                        'global_p': True,
+                        'rules': [('create', [{
+                                        'domain': PYSONEncoder().encode(
+                                            [('ordered_amount', '>=', 140)]),
+                                        }])],
+                        }])
+            accountant = create_activity_user(
+                company, create_employee(company, "Accountant"), 'accountant')
+            accountant.groups = [ModelData.get_id(
+                    'crm_plus', 'group_crm_accountant')]
+            accountant.save()
+            with Transaction().set_user(accountant.id), check_access():
+                self.assertEqual(
+                    Report._searched_columns([], None),
+                    ['won_date', 'ordered_amount'])
+                rows = Report.search([])
+                self.assertEqual(
+                    sorted(r.ordered_amount for r in rows),
+                    [Decimal(140), Decimal(146), Decimal(148), Decimal(150)])
+
             quoted, = Report.search([('opportunity', '=', opportunities[1])])
             self.assertEqual(quoted.quoted_amount, Decimal(4))
             self.assertEqual(quoted.ordered_amount, Decimal(0))
