@@ -43,8 +43,12 @@ REPORT_COLUMNS = [
 # The rows of the report read at once: a query per slice, and the names of
 # their related records browsed together.
 READ_SLICE = min(backend.MAX_QUERY_PARAMS // 2, 500)
-# The fields of sale.opportunity that its name is made of.
-OPPORTUNITY_NAME_FIELDS = ['number', 'reference']
+# The fields that the host composes the names of the report's related
+# records from.
+NAME_FIELDS = {
+    'opportunity': ['number', 'reference'],
+    'party': ['name', 'code'],
+    }
 # A float, so that SQLite does not divide integers.
 SECONDS_PER_DAY = 24 * 60 * 60.
 
@@ -830,24 +834,24 @@ class ReceivableReport(ModelSQL, ModelView):
         # The rows read are known: their figures are computed once each, in
         # a query restricted to them (Opportunity.receivable_query grouped).
         # In slices, as the host's browse of the names of related records
-        # costs the square of their number.
-        # The host's opportunity name is made of its number and reference:
-        # read with it, they are fetched in the same query instead of every
-        # column of each opportunity being loaded to compose it.
-        name_fields = []
-        if 'opportunity.rec_name' in fields_names:
-            name_fields = [f for f in OPPORTUNITY_NAME_FIELDS
-                if 'opportunity.' + f not in fields_names]
-        names = list(fields_names) + ['opportunity.' + f for f in name_fields]
+        # costs the square of their number. Read with those names, the
+        # fields the host composes them from come in the same query, instead
+        # of every column of each record being loaded to compose its name.
+        extra = [f + '.' + n for f, names in NAME_FIELDS.items()
+            if f + '.rec_name' in fields_names for n in names
+            if f + '.' + n not in fields_names]
         result = []
         for sub_ids in grouped_slice(ids, READ_SLICE):
             sub_ids = list(sub_ids)
             with Transaction().set_context(_receivable_ids=sub_ids):
-                result.extend(super().read(sub_ids, names))
+                result.extend(super().read(
+                        sub_ids, list(fields_names) + extra))
         for row in result:
-            opportunity = row.get('opportunity.')
-            for name in (name_fields if opportunity else []):
-                del opportunity[name]
+            for name in extra:
+                field, subfield = name.split('.')
+                # Rows of the same related record share its values.
+                if row.get(field + '.'):
+                    row[field + '.'].pop(subfield, None)
         return result
 
     @classmethod
