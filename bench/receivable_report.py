@@ -15,16 +15,20 @@ A trytond server is started and the report is read as sao does, with the
 company in the context: `search` of a page of --limit rows in the report's
 order then `read` of every column (Many2One names included), and the
 export of all the rows of the employee with most rows (`search` and `read`
-of every column). In the same run, the same rows are read by the
+of every column, and the report's Excel export in one call). In the same
+run, the same rows are read by the
 hand-written SQL a developer would write for the report (one query per
-page, grouped sub-queries on the same tables) through psycopg2 or sqlite3.
+page, grouped sub-queries on the same tables) through psycopg or sqlite3.
 Each is repeated --repeat times and the median kept.
 """
+import base64
 import datetime
+import io
 import os
 import statistics
 import sys
 import time
+import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (  # noqa: E402
@@ -260,6 +264,24 @@ def time_report(client, names, domain, limit, repeat):
     return statistics.median(timings), ids
 
 
+def time_xlsx(client, employee, repeat):
+    """Time the Excel export of the report (one call, as the web client's
+    print button) of the rows of employee; return the median and the number
+    of rows of the workbook"""
+    context = dict(client.context, employee=employee)
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        _, content, _, _ = client.call(
+            'report.crm.receivable.report.xlsx.execute', [], {}, context)
+        timings.append(time.perf_counter() - started)
+    workbook = zipfile.ZipFile(io.BytesIO(base64.b64decode(
+                content['base64'])))
+    sheet = workbook.read('xl/worksheets/sheet1.xml').decode()
+    # The header is the first row.
+    return statistics.median(timings), sheet.count('<row ') - 1
+
+
 def time_sql(connect, backend_name, company, employee, limit, repeat):
     timings = []
     params = {'company': company, 'today': datetime.date.today()}
@@ -352,6 +374,7 @@ def main():
             export, export_ids = time_report(
                 client, names, [('employee', '=', employee)], None,
                 export_repeat)
+            xlsx, xlsx_rows = time_xlsx(client, employee, export_repeat)
         page_sql, page_rows = time_sql(
             connect, backend.name, company, None, options.limit,
             options.repeat)
@@ -362,8 +385,9 @@ def main():
     if export_repeat:
         assert len(export_ids) == export_rows, (
             len(export_ids), export_rows)
+        assert xlsx_rows == export_rows, (xlsx_rows, export_rows)
     else:
-        export = float('nan')
+        export = xlsx = float('nan')
 
     print("database: %s, opportunities: %d, report rows: %d" % (
             backend.name, count, report_rows))
@@ -371,7 +395,9 @@ def main():
     print("| --- | --- | --- | --- | --- |")
     for label, rows_, orm, sql in [
             ("page of the list", page_rows, page, page_sql),
-            ("export of one employee", export_rows, export, export_sql)]:
+            ("export of one employee", export_rows, export, export_sql),
+            ("Excel export of one employee", export_rows, xlsx,
+                export_sql)]:
         print("| %s | %d | %.0f ms | %.0f ms | %.2f |" % (
                 label, rows_, 1000 * orm, 1000 * sql, orm / sql))
     return 0
