@@ -15,8 +15,8 @@ A trytond server is started and the report is read as sao does, with the
 company in the context: `search` of a page of --limit rows in the report's
 order then `read` of every column (Many2One names included), and the
 export of all the rows of the employee with most rows (`search` and `read`
-of every column, and the report's Excel export in one call). In the same
-run, the same rows are read by the
+of every column, and the report's Excel export in one call), and the Excel
+export of the whole report. In the same run, the same rows are read by the
 hand-written SQL a developer would write for the report (one query per
 page, grouped sub-queries on the same tables) through psycopg or sqlite3.
 Each is repeated --repeat times and the median kept.
@@ -68,6 +68,10 @@ def parse_arguments():
         '--base-scale', type=int, default=1000,
         help="the demo scale that is copied (default: %(default)s)")
     parser.add_argument('--limit', type=int, default=80)
+    parser.add_argument(
+        '--whole-repeat', type=int, default=1,
+        help="the Excel exports of the whole report (default: %(default)s; "
+        "0 skips it)")
     parser.add_argument('--repeat', type=int, default=7)
     parser.add_argument(
         '--export-repeat', type=int, default=None,
@@ -266,8 +270,8 @@ def time_report(client, names, domain, limit, repeat):
 
 def time_xlsx(client, employee, repeat):
     """Time the Excel export of the report (one call, as the web client's
-    print button) of the rows of employee; return the median and the number
-    of rows of the workbook"""
+    print button) of the rows of employee (None: all the rows); return the
+    median and the number of rows of the workbook"""
     context = dict(client.context, employee=employee)
     timings = []
     for _ in range(repeat):
@@ -370,34 +374,41 @@ def main():
             client, names, [], options.limit, options.repeat)
         export_repeat = (options.repeat if options.export_repeat is None
             else options.export_repeat)
-        if export_repeat:
-            export, export_ids = time_report(
-                client, names, [('employee', '=', employee)], None,
-                export_repeat)
-            xlsx, xlsx_rows = time_xlsx(client, employee, export_repeat)
+        # (label, rows, report's time, number of rows, SQL's time)
+        results = []
         page_sql, page_rows = time_sql(
             connect, backend.name, company, None, options.limit,
             options.repeat)
-        export_sql, export_rows = time_sql(
-            connect, backend.name, company, employee, None,
-            export_repeat or 1)
-    assert len(page_ids) == page_rows, (len(page_ids), page_rows)
-    if export_repeat:
-        assert len(export_ids) == export_rows, (
-            len(export_ids), export_rows)
-        assert xlsx_rows == export_rows, (xlsx_rows, export_rows)
-    else:
-        export = xlsx = float('nan')
+        results.append(
+            ("page of the list", page_rows, page, len(page_ids), page_sql))
+        if export_repeat:
+            export_sql, export_rows = time_sql(
+                connect, backend.name, company, employee, None,
+                export_repeat)
+            export, export_ids = time_report(
+                client, names, [('employee', '=', employee)], None,
+                export_repeat)
+            results.append(("export of one employee", export_rows, export,
+                    len(export_ids), export_sql))
+            xlsx, xlsx_rows = time_xlsx(client, employee, export_repeat)
+            results.append(("Excel export of one employee", export_rows,
+                    xlsx, xlsx_rows, export_sql))
+        if options.whole_repeat:
+            whole_sql, whole_rows = time_sql(
+                connect, backend.name, company, None, None,
+                options.whole_repeat)
+            whole, whole_xlsx_rows = time_xlsx(
+                client, None, options.whole_repeat)
+            results.append(("Excel export of the whole report", whole_rows,
+                    whole, whole_xlsx_rows, whole_sql))
+    for label, rows_, _, report_rows_, _ in results:
+        assert report_rows_ == rows_, (label, report_rows_, rows_)
 
     print("database: %s, opportunities: %d, report rows: %d" % (
             backend.name, count, report_rows))
     print("| read | rows | report over RPC | hand-written SQL | ratio |")
     print("| --- | --- | --- | --- | --- |")
-    for label, rows_, orm, sql in [
-            ("page of the list", page_rows, page, page_sql),
-            ("export of one employee", export_rows, export, export_sql),
-            ("Excel export of one employee", export_rows, xlsx,
-                export_sql)]:
+    for label, rows_, orm, _, sql in results:
         print("| %s | %d | %.0f ms | %.0f ms | %.2f |" % (
                 label, rows_, 1000 * orm, 1000 * sql, orm / sql))
     return 0
