@@ -521,6 +521,47 @@ class Party(metaclass=PoolMeta):
         return parties
 
 
+class PartyCreditLimitAmount(metaclass=PoolMeta):
+    "The host's credit limit of a party in a company"
+    __name__ = 'party.party.credit_limit_amount'
+
+    @classmethod
+    def create(cls, vlist):
+        cls._check_credit_limit_approval([
+                (v.get('party'), v.get('company'),
+                    v.get('credit_limit_amount'))
+                for v in vlist])
+        return super().create(vlist)
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        changes = []
+        for records, values in zip(actions, actions):
+            if 'credit_limit_amount' in values:
+                changes.extend(
+                    (r.party.id, r.company.id, values['credit_limit_amount'])
+                    for r in records)
+        cls._check_credit_limit_approval(changes)
+        super().write(*args)
+
+    @classmethod
+    def _check_credit_limit_approval(cls, changes):
+        """Refuse the raises of (party id, company id, limit) changes without
+        an approval, as on the party: a client reaches these records through
+        the party's credit limit amounts too, not only its credit limit"""
+        Party = Pool().get('party.party')
+        by_limit = defaultdict(list)
+        for party_id, company_id, limit in changes:
+            if None not in (party_id, company_id, limit):
+                by_limit[company_id, limit].append(party_id)
+        for (company_id, limit), party_ids in by_limit.items():
+            # Compared with the party's current limit in that company.
+            with Transaction().set_context(company=company_id):
+                Party._check_credit_limit_approval(
+                    Party.browse(party_ids), limit)
+
+
 # The states in which the approvals of a document still matter: later, the
 # requests are its history.
 OPEN_STATES = {'draft', 'quotation', 'lead', 'opportunity', 'converted'}
