@@ -199,16 +199,28 @@ export async function logIn(user = login, secret = password) {
     }
 }
 
-// Open the list of a CRM menu entry, e.g. openCrmMenu('Partners').
-export async function openCrmMenu(title) {
+// Open the list of a CRM menu entry, e.g. openCrmMenu('Partners'), or of
+// an entry of CRM submenus, e.g. openCrmMenu('Receivables', ['Reports']).
+export async function openCrmMenu(title, submenus = []) {
     const menu = page.locator('#menu');
     const entry = menu.locator(`.column-char[title="${title}"]`);
+    const titles = ['CRM', ...submenus];
+    const item = (name) => menu.locator(`.column-char[title="${name}"]`)
+        .first();
+    // Each level is clicked open only when what it holds is hidden: a click
+    // on an open one closes it.
+    const expand = async () => {
+        for (const [i, name] of titles.entries()) {
+            const inside = i + 1 < titles.length ? item(titles[i + 1]) : entry;
+            if (!await inside.isVisible()) {
+                await item(name).click();
+                await settled();
+            }
+        }
+    };
     // The menu reopens the entries that were open in the last session.
     await settled();
-    if (!await entry.isVisible()) {
-        await menu.locator('.column-char[title="CRM"]').click();
-        await settled();
-    }
+    await expand();
     // A click that lands while the menu is still redrawn after loading its
     // entries opens nothing: click again until the tab opens.
     const tab = page.locator('#tablist li.active', { hasText: title });
@@ -227,10 +239,7 @@ export async function openCrmMenu(title) {
             // after its preferences change, gives rows that answer.
             await page.evaluate(() => Sao.menu());
             await settled();
-            if (!await entry.isVisible()) {
-                await menu.locator('.column-char[title="CRM"]').click();
-                await settled();
-            }
+            await expand();
         }
     }
     await activeTab().locator('.treeview').first().waitFor();
