@@ -1,7 +1,8 @@
 // The receivables report in the sao web client: an accountant opens CRM >
 // Reports > Receivables, finds the row of an opportunity whose sale was
-// confirmed over RPC with its ordered amount, sorts the list by that amount
-// and opens the opportunity by a double click on the row.
+// confirmed over RPC with its ordered amount, exports it to an Excel
+// workbook, sorts the list by that amount and opens the opportunity by a
+// double click on the row.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -92,6 +93,29 @@ test('an accountant follows an opportunity in the receivables report',
             assert.ok(text.includes(opportunityNumber), text);
             assert.ok(text.includes(formatted(ordered, 2)), text);
             await screenshot('receivable-01-row.png');
+        });
+
+        await step(t, 'the row exports to an Excel workbook', async () => {
+            await row().locator('td', { hasText: formatted(ordered, 2) })
+                .first().click();
+            await settled();
+            await activeTab().locator('button#print').click();
+            // The client offers the file in a dialog whose link it clicks.
+            const downloaded = page.waitForEvent('download');
+            await page.locator('.dropdown-menu a', { hasText: 'Receivables' })
+                .filter({ visible: true }).first().click();
+            const download = await downloaded;
+            assert.match(download.suggestedFilename(), /\.xlsx$/);
+            const chunks = [];
+            for await (const chunk of await download.createReadStream()) {
+                chunks.push(chunk);
+            }
+            // A workbook is a zip archive.
+            const content = Buffer.concat(chunks);
+            assert.equal(content.subarray(0, 2).toString(), 'PK');
+            await page.locator('.modal.in', { hasText: 'Download' })
+                .waitFor({ state: 'detached' }).catch(() => {});
+            await settled();
         });
 
         await step(t, 'sorted by the ordered amount', async () => {
