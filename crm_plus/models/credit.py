@@ -454,14 +454,14 @@ class Party(metaclass=PoolMeta):
                 cls.write(*to_write)
 
     @classmethod
-    def _check_credit_limit_approval(cls, parties, limit, new=False):
+    def _check_credit_limit_approval(cls, parties, limit):
         """Refuse to raise the credit limit of the parties to limit without
         an approved request for it"""
         pool = Pool()
         Rule = pool.get('crm.approval.rule')
         Request = pool.get('crm.approval.request')
         raised = [p for p in parties
-            if new or p.credit_limit_amount is None
+            if p.credit_limit_amount is None
             or limit > p.credit_limit_amount]
         if not raised or Transaction().context.get('company') is None:
             return
@@ -491,9 +491,8 @@ class Party(metaclass=PoolMeta):
         actions = iter(args)
         changed = []
         for parties, values in zip(actions, actions):
-            limit = values.get('credit_limit_amount')
-            if limit is not None:
-                cls._check_credit_limit_approval(parties, limit)
+            # A credit limit written here is checked where the host stores
+            # it (PartyCreditLimitAmount).
             if 'requested_credit_limit' in values:
                 changed.extend(parties)
         super().write(*args)
@@ -506,19 +505,6 @@ class Party(metaclass=PoolMeta):
                     and r.amount != _snapshot(p.requested_credit_limit)]
                 if stale:
                     Request.void(stale)
-
-    @classmethod
-    def create(cls, vlist):
-        parties = super().create(vlist)
-        # A new party gets a limit that needs an approval through the
-        # approval flow, once created.
-        by_limit = defaultdict(list)
-        for party, values in zip(parties, vlist):
-            if values.get('credit_limit_amount') is not None:
-                by_limit[values['credit_limit_amount']].append(party)
-        for limit, l_parties in by_limit.items():
-            cls._check_credit_limit_approval(l_parties, limit, new=True)
-        return parties
 
 
 class PartyCreditLimitAmount(metaclass=PoolMeta):
@@ -548,8 +534,8 @@ class PartyCreditLimitAmount(metaclass=PoolMeta):
     @classmethod
     def _check_credit_limit_approval(cls, changes):
         """Refuse the raises of (party id, company id, limit) changes without
-        an approval, as on the party: a client reaches these records through
-        the party's credit limit amounts too, not only its credit limit"""
+        an approval: the party's credit limit, and its credit limit amounts
+        that a client writes with it, all come here"""
         Party = Pool().get('party.party')
         by_limit = defaultdict(list)
         for party_id, company_id, limit in changes:
