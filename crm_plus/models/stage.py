@@ -534,6 +534,7 @@ class Opportunity(metaclass=PoolMeta):
         # The team may only be known once created (from party or employee):
         # its method then wins over the configuration's default.
         defaulted = ['sales_method' not in v for v in vlist]
+        staged = [bool(v.get('stage')) for v in vlist]
         opportunities = super().create(vlist)
         # Whatever the client, a new opportunity gets its method and first
         # stage, follows the stage's probability and starts its history.
@@ -570,6 +571,9 @@ class Opportunity(metaclass=PoolMeta):
             History = Pool().get('crm.stage.history')
             History._open(
                 [o for o in cls.browse(opportunities) if o.stage], now)
+        # Created in a later stage, it passed the earlier ones.
+        cls.check_stage_required_fields(
+            cls.browse([o for o, s in zip(opportunities, staged) if s]), {})
         return opportunities
 
     @classmethod
@@ -657,32 +661,39 @@ class Opportunity(metaclass=PoolMeta):
 
     @classmethod
     def check_stage_required_fields(cls, opportunities, previous):
-        "The checklist of the stages passed must be filled"
+        """The checklists of every stage before the one reached must be
+        filled: a move back is free, any other move checks them all, so
+        that no path of writes (through no stage, another method or a
+        creation in a later stage) skips one"""
+        # The stages of each method in their order, and the checklists of
+        # the stages before each stage reached
+        methods, passed = {}, {}
         for opportunity in opportunities:
-            old = previous.get(opportunity.id)
-            new = opportunity.stage
-            if not old or not new or old.sales_method != new.sales_method:
+            old, new = previous.get(opportunity.id), opportunity.stage
+            if not new or not new.sales_method:
                 continue
-            stages = list(new.sales_method.stages)
-            start, end = stages.index(old), stages.index(new)
-            if end <= start:
+            method = new.sales_method
+            if method.id not in methods:
+                methods[method.id] = list(method.stages)
+            stages = methods[method.id]
+            if new.id not in passed:
+                passed[new.id] = [
+                    (stage, [f.name for f in stage.required_fields])
+                    for stage in stages[:stages.index(new)]]
+            if (old and old in stages
+                    and stages.index(old) > stages.index(new)):
                 continue
-            missing = []
-            for stage in stages[start:end]:
-                for field in stage.required_fields:
-                    if field.name in missing:
-                        continue
-                    value = getattr(opportunity, field.name, None)
-                    if value is None or value == '' or value == ():
-                        missing.append(field.name)
-            if missing:
-                fields_ = cls.fields_get(missing)
-                raise ValidationError(gettext(
-                        'crm_plus.msg_stage_required_fields',
-                        opportunity=opportunity.rec_name,
-                        stage=old.name,
-                        fields=', '.join(
-                            fields_[n]['string'] for n in missing)))
+            for stage, names in passed[new.id]:
+                missing = [n for n in names
+                    if getattr(opportunity, n, None) in {None, '', ()}]
+                if missing:
+                    fields_ = cls.fields_get(missing)
+                    raise ValidationError(gettext(
+                            'crm_plus.msg_stage_required_fields',
+                            opportunity=opportunity.rec_name,
+                            stage=stage.name,
+                            fields=', '.join(
+                                fields_[n]['string'] for n in missing)))
 
     @classmethod
     def copy(cls, opportunities, default=None):
