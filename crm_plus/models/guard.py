@@ -10,8 +10,11 @@ which only transitions set) nor those its state makes read-only, and a
 closed document keeps every field that does not say otherwise.
 
 Buttons and wizards run without access checks, so the transitions keep
-setting what they set, as do the crons, the queue and the demo generator;
-administrators keep a deliberate way in, for repairs.
+setting what they set, as do the crons, the queue and the demo generator
+(server code writing such fields on behalf of a client call does it
+without access checks too); administrators keep a deliberate way in, for
+repairs.  The guard sits on top of the other extensions of create and
+write (registered last), so it sees only what the client sent.
 """
 from trytond.i18n import gettext
 from trytond.model import fields
@@ -21,15 +24,17 @@ from trytond.pool import Pool, PoolMeta
 from trytond.transaction import Transaction
 
 
-def _is_client_call():
-    "Whether the current call comes from a user through the RPC checks"
-    transaction = Transaction()
-    if not transaction.user or not transaction.check_access:
-        return False
+def _is_administrator():
     pool = Pool()
     ModelData = pool.get('ir.model.data')
     User = pool.get('res.user')
-    return ModelData.get_id('res', 'group_admin') not in User.get_groups()
+    return ModelData.get_id('res', 'group_admin') in User.get_groups()
+
+
+def _is_client_call():
+    "Whether the current call comes from a user through the RPC checks"
+    transaction = Transaction()
+    return transaction.user and transaction.check_access
 
 
 def _stored_value(value):
@@ -59,7 +64,7 @@ class ReadonlyGuardMixin:
 
     @classmethod
     def create(cls, vlist):
-        if _is_client_call():
+        if _is_client_call() and not _is_administrator():
             for values in vlist:
                 for name, value in values.items():
                     field = cls._guarded_field(name)
@@ -75,11 +80,15 @@ class ReadonlyGuardMixin:
         return super().create(vlist)
 
     @classmethod
-    def check_modification(cls, mode, records, values=None, external=False):
-        super().check_modification(
-            mode, records, values=values, external=external)
-        if mode == 'write' and external and values and _is_client_call():
-            cls._check_readonly_write(records, values)
+    def write(cls, *args):
+        # Checked before the other extensions of write add the values they
+        # compute (the stage's date, the probability...): only what the
+        # client sent is its own.
+        if _is_client_call() and not _is_administrator():
+            actions = iter(args)
+            for records, values in zip(actions, actions):
+                cls._check_readonly_write(records, values)
+        super().write(*args)
 
     @classmethod
     def _check_readonly_write(cls, records, values):
