@@ -133,12 +133,12 @@ class Generator:
         with Transaction().start(database, 0, readonly=True):
             pool.init()
         # The host locks the tables of the account configuration (a
-        # singleton), of fiscal years and of periods when it creates them;
-        # the transaction takes these locks from the start instead of being
-        # started again for each.
+        # singleton), of fiscal years and of periods when it creates them,
+        # and approvals lock their requests; the transaction takes these
+        # locks from the start instead of being started again for each.
         extras = {'_lock_tables': [
                 'account_configuration', 'account_fiscalyear',
-                'account_period']}
+                'account_period', 'crm_approval_request']}
         while True:
             # Every attempt draws the same data.
             self.rng = random.Random(self.seed)
@@ -1819,8 +1819,12 @@ class Generator:
             requests += Request.request_for(
                 asked[index:index + BATCH],
                 submitter=User(self.admin_user))
+        # The manager approves half of those they may decide on: not those
+        # of the deals they sell themselves.
+        to_approve = [r for r in requests if rng.random() < 0.5]
         with Transaction().set_user(manager.id):
-            Request.approve([r for r in requests if rng.random() < 0.5])
+            Request.approve(
+                [r for r in to_approve if manager in r.approvers()])
 
     def create_pricing(self):
         """The default price list of the company: a distributors' price, a

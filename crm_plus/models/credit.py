@@ -22,17 +22,8 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, without_check_access
 
-from . import approval
-from .approval import _snapshot
+from .approval import ApprovalDocument, dump_snapshot
 
-# The opportunity may be held before it is won and a party before its
-# credit limit is raised: the GUARDED table of approval.py drives the
-# selections, the buttons and the checks, so it is completed here.
-approval.GUARDED['sale.opportunity']['won'] = ('converted',)
-approval.GUARDED['party.party'] = {'credit_limit': ()}
-approval.TRANSITIONS['won'] = "Win"
-approval.TRANSITIONS['credit_limit'] = "Raise Credit Limit"
-PARTY_DOCUMENT = ('party.party', "Party Credit Limit")
 CONDITIONS = [
     ('over_credit_limit', "Over credit limit"),
     ('overdue_beyond_tolerance', "Overdue receivables beyond tolerance"),
@@ -77,8 +68,6 @@ class Rule(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        if PARTY_DOCUMENT not in cls.document.selection:
-            cls.document.selection.append(PARTY_DOCUMENT)
         for condition in CONDITIONS:
             if condition not in cls.condition.selection:
                 cls.condition.selection.append(condition)
@@ -95,32 +84,6 @@ class Rule(metaclass=PoolMeta):
 
 class Request(metaclass=PoolMeta):
     __name__ = 'crm.approval.request'
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        if PARTY_DOCUMENT not in cls.document.selection:
-            cls.document.selection.append(PARTY_DOCUMENT)
-        for key in ['won', 'credit_limit']:
-            item = (key, approval.TRANSITIONS[key])
-            if item not in cls.transition.selection:
-                cls.transition.selection.append(item)
-
-    @classmethod
-    def approve(cls, requests, comment=None):
-        pool = Pool()
-        Opportunity = pool.get('sale.opportunity')
-        super().approve(requests, comment=comment)
-        # An opportunity whose sales are done is won once approved.
-        ids = {r.document.id for r in cls.browse(requests)
-            if r.state == 'approved' and r.rule.transition == 'won'
-            and isinstance(r.document, Opportunity)}
-        if ids:
-            with without_check_access():
-                opportunities = [o for o in Opportunity.browse(list(ids))
-                    if o.state == 'converted']
-                if opportunities:
-                    Opportunity.process(opportunities)
 
     @classmethod
     def missing(cls, documents, transition=None):
@@ -156,28 +119,6 @@ def credit_prefetched(documents):
     finally:
         for sale in sales:
             _credit_values.pop((key, sale.id), None)
-
-
-class RuleAccess(metaclass=PoolMeta):
-    "The record rules of the requests depend on the user"
-    __name__ = 'ir.rule'
-
-    @classmethod
-    def _get_context(cls, model_name):
-        context = super()._get_context(model_name)
-        if model_name == 'crm.approval.request':
-            User = Pool().get('res.user')
-            user = User(Transaction().user)
-            context['user_id'] = user.id
-            context['employee_ids'] = [e.id for e in user.employees]
-        return context
-
-    @classmethod
-    def _get_cache_key(cls, model_names):
-        key = super()._get_cache_key(model_names)
-        if 'crm.approval.request' in model_names:
-            key = (*key, Transaction().user)
-        return key
 
 
 def overdue_amounts(party_ids, company, date=None):
@@ -299,30 +240,15 @@ class Sale(metaclass=PoolMeta):
         return values
 
 
-class Opportunity(metaclass=PoolMeta):
-    __name__ = 'sale.opportunity'
-
-    def is_won(self):
-        # The host wins the opportunity when its sales are done: without
-        # the approval it stays converted, and the sale goes on; the
-        # approval processes it again.
-        Request = Pool().get('crm.approval.request')
-        won = super().is_won()
-        if won and self.state in approval.GUARDED[self.__name__]['won']:
-            with without_check_access():
-                missing = Request.missing(
-                    [self.__class__(self.id)], 'won')
-            won = not any(missing.values())
-        return won
-
-    @classmethod
-    def won(cls, opportunities):
-        cls._check_approval(opportunities, 'won')
-        super().won(opportunities)
-
-
-class Party(metaclass=PoolMeta):
+class Party(ApprovalDocument, metaclass=PoolMeta):
     __name__ = 'party.party'
+    # Raising a credit limit has no workflow of its own: it is guarded
+    # where the limit is written, and applied by Apply Credit Limit.
+    _approval_transitions = {
+        'credit_limit': (
+            'crm_plus.msg_approval_transition_credit_limit', ()),
+        }
+    _approval_fields = {'requested_credit_limit'}
 
     requested_credit_limit = fields.Numeric(
         "Requested Credit Limit", digits=(16, 2),
@@ -403,13 +329,26 @@ class Party(metaclass=PoolMeta):
             'margin_rate': None,
             }
 
+    def _approval_snapshot(self):
+        return {'amount': self.requested_credit_limit}
+
+    def _approval_party(self):
+        return self
+
+    def _approval_currency(self):
+        return self.company.currency if self.company else None
+
     @classmethod
     def get_approval_requests(cls, parties, name):
-        Request = Pool().get('crm.approval.request')
         if Transaction().context.get('company') is None:
             return {p.id: [] for p in parties}
-        return {d.id: [r.id for r in rs]
-            for d, rs in Request.requests_of(parties).items()}
+        return super().get_approval_requests(parties, name)
+
+    @classmethod
+    def _void_stale_approvals(cls, parties):
+        # Requests belong to the company of the context.
+        if Transaction().context.get('company') is not None:
+            super()._void_stale_approvals(parties)
 
     @classmethod
     @ModelView.button
@@ -418,10 +357,12 @@ class Party(metaclass=PoolMeta):
         Request = pool.get('crm.approval.request')
         User = pool.get('res.user')
         submitter = User(Transaction().user)
+        cls.lock(parties)
         parties = [p for p in cls.browse(parties)
             if p.requested_credit_limit is not None]
         with without_check_access():
-            Request.request_for(parties, submitter=submitter)
+            if not Request.request_for(parties, submitter=submitter):
+                Request.explain_nothing_requested(parties)
 
     @classmethod
     @ModelView.button
@@ -435,8 +376,7 @@ class Party(metaclass=PoolMeta):
         with without_check_access():
             requests = Request.requests_of(parties)
         for party in parties:
-            if not any(r.state == 'approved'
-                    and r.amount == _snapshot(party.requested_credit_limit)
+            if not any(r.state == 'approved' and r.matches(party)
                     for r in requests[party]):
                 raise UserError(gettext(
                         'crm_plus.msg_credit_limit_not_approved',
@@ -466,14 +406,14 @@ class Party(metaclass=PoolMeta):
         if not raised or Transaction().context.get('company') is None:
             return
         values = {'amount': limit}
+        snapshot = dump_snapshot({'amount': limit})
         with without_check_access():
             raised = cls.browse(raised)
             rules = Rule.rules_for(raised)
             requests = Request.requests_of(raised)
         for party in raised:
             approved = {r.rule for r in requests[party]
-                if r.state == 'approved'
-                and r.amount == _snapshot(limit)}
+                if r.state == 'approved' and r.snapshot == snapshot}
             missing = [r for r in rules[party]
                 if r.transition == 'credit_limit' and r.holds(values)
                 and r not in approved]
@@ -484,27 +424,6 @@ class Party(metaclass=PoolMeta):
                         limit=limit,
                         rules=', '.join(
                             '"%s"' % r.rec_name for r in missing)))
-
-    @classmethod
-    def write(cls, *args):
-        Request = Pool().get('crm.approval.request')
-        actions = iter(args)
-        changed = []
-        for parties, values in zip(actions, actions):
-            # A credit limit written here is checked where the host stores
-            # it (PartyCreditLimitAmount).
-            if 'requested_credit_limit' in values:
-                changed.extend(parties)
-        super().write(*args)
-        if changed and Transaction().context.get('company') is not None:
-            # A request stands for the limit it was made for only.
-            with without_check_access():
-                requests = Request.requests_of(cls.browse(changed))
-                stale = [r for p, rs in requests.items() for r in rs
-                    if r.state == 'pending'
-                    and r.amount != _snapshot(p.requested_credit_limit)]
-                if stale:
-                    Request.void(stale)
 
 
 class PartyCreditLimitAmount(metaclass=PoolMeta):
@@ -546,70 +465,3 @@ class PartyCreditLimitAmount(metaclass=PoolMeta):
             with Transaction().set_context(company=company_id):
                 Party._check_credit_limit_approval(
                     Party.browse(party_ids), limit)
-
-
-# The states in which the approvals of a document still matter: later, the
-# requests are its history.
-OPEN_STATES = {'draft', 'quotation', 'lead', 'opportunity', 'converted'}
-
-
-def _parent_ids(lines, field):
-    return {getattr(l, field).id for l in lines if getattr(l, field)}
-
-
-def _void_parents(model, parent_ids):
-    "Void the standing requests of the open parents, set-wise"
-    pool = Pool()
-    Request = pool.get('crm.approval.request')
-    Parent = pool.get(model)
-    parents = [p for p in Parent.browse(list(parent_ids))
-        if p.state in OPEN_STATES]
-    if parents:
-        Request.void_documents(parents)
-
-
-class _LineVoidMixin:
-    "Direct changes of the lines void the approvals of their parent"
-    __slots__ = ()
-    _parent_model = None
-    _parent_field = None
-
-    @classmethod
-    def create(cls, vlist):
-        lines = super().create(vlist)
-        _void_parents(cls._parent_model,
-            _parent_ids(lines, cls._parent_field))
-        return lines
-
-    @classmethod
-    def write(cls, *args):
-        actions = iter(args)
-        changed = []
-        for lines, values in zip(actions, actions):
-            if (LINE_FIELDS | {cls._parent_field}) & values.keys():
-                changed.extend(lines)
-        # Both the former and the new parent of a moved line change.
-        parent_ids = _parent_ids(cls.browse(changed), cls._parent_field)
-        super().write(*args)
-        if changed:
-            parent_ids |= _parent_ids(
-                cls.browse(changed), cls._parent_field)
-            _void_parents(cls._parent_model, parent_ids)
-
-    @classmethod
-    def delete(cls, lines):
-        parent_ids = _parent_ids(lines, cls._parent_field)
-        super().delete(lines)
-        _void_parents(cls._parent_model, parent_ids)
-
-
-class SaleLine(_LineVoidMixin, metaclass=PoolMeta):
-    __name__ = 'sale.line'
-    _parent_model = 'sale.sale'
-    _parent_field = 'sale'
-
-
-class OpportunityLine(_LineVoidMixin, metaclass=PoolMeta):
-    __name__ = 'sale.opportunity.line'
-    _parent_model = 'sale.opportunity'
-    _parent_field = 'opportunity'

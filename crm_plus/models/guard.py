@@ -90,6 +90,10 @@ class ReadonlyGuardMixin:
                 cls._check_readonly_write(records, values)
         super().write(*args)
 
+    def _guard_recomputed(self, values):
+        "The fields the server computes for the record whatever is sent"
+        return set()
+
     @classmethod
     def _check_readonly_write(cls, records, values):
         for name, value in values.items():
@@ -98,6 +102,8 @@ class ReadonlyGuardMixin:
                 continue
             readonly_state = field.states.get('readonly')
             for record in records:
+                if name in record._guard_recomputed(values):
+                    continue
                 # What the record already holds is no change.
                 if (not isinstance(value, (list, tuple))
                         and _stored_value(getattr(record, name)) == value):
@@ -137,6 +143,15 @@ class SaleLine(ReadonlyGuardMixin, metaclass=PoolMeta):
 class Opportunity(ReadonlyGuardMixin, metaclass=PoolMeta):
     __name__ = 'sale.opportunity'
     _closed_states = {'won', 'lost', 'cancelled'}
+
+    def _guard_recomputed(self, values):
+        recomputed = super()._guard_recomputed(values)
+        # The client sends the total of the lines it shows; the server
+        # writes its own after the lines.
+        if self.state in {'lead', 'opportunity'} and (
+                self.lines or values.get('lines')):
+            recomputed.add('amount')
+        return recomputed
 
 
 class OpportunityLine(ReadonlyGuardMixin, metaclass=PoolMeta):

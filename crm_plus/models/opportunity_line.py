@@ -14,7 +14,7 @@ from trytond.modules.product import price_digits, round_price
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 DISCOUNT_DIGITS = (16, 4)
@@ -299,20 +299,41 @@ class OpportunityLine(metaclass=PoolMeta):
             values.update(line._changed_prices(given))
             if 'discount' not in values:
                 values['discount'] = line.discount
-        return super().create(vlist)
+        lines = super().create(vlist)
+        cls._follow_lines({l.opportunity.id for l in lines})
+        return lines
 
     @classmethod
     def write(cls, *args):
         watched = set(cls._price_sources) | cls._price_inputs
         todo = []
         actions = iter(args)
+        changed = []
         for lines, values in zip(actions, actions):
             given = set(values) & watched
             if given:
                 todo.append((lines, given))
+            changed.extend(lines)
+        # A line moved to another opportunity changes both.
+        opportunity_ids = {l.opportunity.id for l in changed}
         super().write(*args)
         cls._recompute(
             (l, given) for lines, given in todo for l in cls.browse(lines))
+        opportunity_ids |= {l.opportunity.id for l in cls.browse(changed)}
+        cls._follow_lines(opportunity_ids)
+
+    @classmethod
+    def delete(cls, lines):
+        opportunity_ids = {l.opportunity.id for l in lines}
+        super().delete(lines)
+        cls._follow_lines(opportunity_ids)
+
+    @classmethod
+    def _follow_lines(cls, opportunity_ids):
+        Opportunity = Pool().get('sale.opportunity')
+        if opportunity_ids:
+            Opportunity.amount_from_lines(
+                Opportunity.browse(list(opportunity_ids)))
 
     def get_sale_line(self, sale):
         sale_line = super().get_sale_line(sale)
@@ -346,13 +367,12 @@ class Opportunity(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        # With lines, the amount is theirs.
+        cls.amount.states = cls.amount.states.copy()
+        cls.amount.states['readonly'] = (
+            cls.amount.states.get('readonly', False)
+            | (Eval('state').in_(OPEN_STATES) & Eval('lines', [])))
         cls._buttons.update({
-                'sum_lines': {
-                    'invisible': ~Eval('state').in_(OPEN_STATES),
-                    'readonly': ~Eval('lines', []),
-                    'icon': 'tryton-refresh',
-                    'depends': ['state', 'lines'],
-                    },
                 'apply_discount': {
                     'invisible': ~Eval('state').in_(OPEN_STATES),
                     'readonly': ~Eval('lines', []),
@@ -419,18 +439,35 @@ class Opportunity(metaclass=PoolMeta):
         return result
 
     @classmethod
-    @ModelView.button
-    def sum_lines(cls, opportunities):
-        "Take the sum of the lines as the estimated amount"
-        to_write = []
+    def amount_from_lines(cls, opportunities):
+        """The estimated amount of an open opportunity with lines is what
+        its lines add up to, so that the two never disagree"""
+        opportunities = [o for o in opportunities
+            if o.state in OPEN_STATES and o.lines]
+        if not opportunities:
+            return
+        totals = cls.get_lines_totals(
+            opportunities, ['lines_amount'])['lines_amount']
+        to_write = defaultdict(list)
         for opportunity in opportunities:
-            if opportunity.state not in OPEN_STATES:
-                continue
-            if opportunity.amount != opportunity.lines_amount:
-                to_write.extend(
-                    ([opportunity], {'amount': opportunity.lines_amount}))
+            total = totals[opportunity.id]
+            if opportunity.amount != total:
+                to_write[total].append(opportunity)
         if to_write:
-            cls.write(*to_write)
+            args = []
+            for total, records in to_write.items():
+                args.extend((records, {'amount': total}))
+            # The amount is the server's here, whoever changed the lines.
+            with without_check_access():
+                cls.write(*args)
+
+    @fields.depends('lines', 'amount', 'state', 'currency')
+    def on_change_lines(self):
+        if self.state in OPEN_STATES and self.lines:
+            total = sum(
+                (l.amount or Decimal(0) for l in self.lines), Decimal(0))
+            self.amount = (
+                self.currency.round(total) if self.currency else total)
 
     @classmethod
     @ModelView.button_action('crm_plus.wizard_apply_discount')

@@ -179,7 +179,9 @@ class Sale(metaclass=PoolMeta):
             origin = str(sale.origin)
             last[origin] += 1
             to_write.extend(([sale], {'revision': last[origin]}))
-        cls.write(*to_write)
+        # The number is the server's, even on a client's create.
+        with without_check_access():
+            cls.write(*to_write)
 
     @classmethod
     def check_modification(cls, mode, sales, values=None, external=False):
@@ -205,19 +207,33 @@ class Sale(metaclass=PoolMeta):
                             sale=sale.rec_name))
 
     @classmethod
-    def confirm(cls, sales):
+    def write(cls, *args):
+        actions = iter(args)
+        confirmed = []
+        for sales, values in zip(actions, actions):
+            if values.get('state') == 'confirmed':
+                confirmed.extend(sales)
+        super().write(*args)
+        if confirmed:
+            cls._number_contracts(confirmed)
+
+    @classmethod
+    def _number_contracts(cls, sales):
+        """Give the confirmed sales their contract number when their state
+        is written, once every check of the confirmation has passed,
+        whatever the order of the extensions: PostgreSQL never gives a
+        number back"""
         pool = Pool()
         ModelData = pool.get('ir.model.data')
         Sequence = pool.get('ir.sequence')
-        to_number = [s for s in sales if not s.contract_number]
+        to_number = [s for s in cls.browse(sales) if not s.contract_number]
         if to_number:
             with without_check_access():
                 sequence = Sequence(ModelData.get_id(
                         'crm_plus', 'sequence_contract'))
                 for sale in to_number:
                     sale.contract_number = sequence.get()
-            cls.save(to_number)
-        super().confirm(sales)
+                cls.save(to_number)
 
     def opportunity_differences(self):
         """Return the lines describing how the opportunity differs from the
