@@ -412,7 +412,12 @@ class Request(Workflow, ModelSQL, ModelView):
             'get_all_transitions', "Transition"),
         'get_transition')
     # What the approver sees: the approval holds for it only.
-    party = fields.Many2One('party.party', "Party", readonly=True)
+    party = fields.Many2One(
+        'party.party', "Party", readonly=True,
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
     currency = fields.Many2One('currency.currency', "Currency", readonly=True)
     amount = Monetary(
         "Amount", currency='currency', digits='currency', readonly=True)

@@ -2130,8 +2130,10 @@ class CrmPlusTestCase(
             with Transaction().set_user(submitter.id):
                 expense = self._approval_expense(type_, 1500)
                 Expense.request_approval([expense])
-                # Asking again adds nothing while it is pending.
-                Expense.request_approval([expense])
+                # Asking again adds nothing while it is pending, and says
+                # so.
+                with self.assertRaisesRegex(UserError, 'already requested'):
+                    Expense.request_approval([expense])
             request, = Request.search([])
             with Transaction().set_user(approver1.id):
                 with self.assertRaises(UserError):

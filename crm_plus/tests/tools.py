@@ -1,6 +1,7 @@
 # This file is part of crm_plus.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 "What several test modules share"
+import time
 from contextlib import contextmanager
 
 from trytond.transaction import Transaction
@@ -39,3 +40,44 @@ def counting_queries():
         yield queries
     finally:
         transaction.connection = connection
+
+
+def rpc_call(database_name, user_id, model, method, *args, context=None,
+        type='model'):
+    """Call the method of the model as the host's dispatcher does for a
+    client: RPC conversion (access checks on), then the transaction started
+    again with the locks it asks for, or after a lock it did not get"""
+    from trytond import backend
+    from trytond.config import config
+    from trytond.pool import Pool
+    from trytond.rpc import RPC
+    from trytond.transaction import TransactionError
+
+    pool = Pool(database_name)
+    Model = pool.get(model, type=type)
+    rpc = Model.__rpc__.get(method) or RPC(readonly=False, instantiate=0)
+    retry = config.getint('database', 'retry')
+    count, extras = 0, {}
+    while True:
+        if count:
+            time.sleep(0.02 * count)
+        with Transaction().start(
+                database_name, user_id, readonly=rpc.readonly,
+                **extras) as transaction:
+            try:
+                c_args, c_kwargs, transaction.context, _ = rpc.convert(
+                    Model, *args, context or {})
+                result = rpc.result(
+                    getattr(Model, method)(*c_args, **c_kwargs))
+            except TransactionError as error:
+                transaction.rollback()
+                error.fix(extras)
+                continue
+            except backend.DatabaseOperationalError:
+                if count < retry:
+                    transaction.rollback()
+                    count += 1
+                    continue
+                raise
+            transaction.commit()
+        return result

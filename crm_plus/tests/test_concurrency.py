@@ -1,0 +1,181 @@
+# This file is part of crm_plus.  The COPYRIGHT file at the top level of
+# this repository contains the full copyright notices and license terms.
+"""Two users at once on PostgreSQL: the outcome is what a single ordering
+of their calls gives"""
+import threading
+import unittest
+from decimal import Decimal
+
+from trytond import backend
+from trytond.modules.company.tests import create_company, set_company
+from trytond.modules.crm_plus.tests.tools import rpc_call
+from trytond.pool import Pool
+from trytond.tests.test_tryton import (
+    DB_NAME, TestCase, activate_module, drop_db)
+from trytond.transaction import Transaction
+
+
+def at_once(*calls):
+    """Run the calls in threads released together; return their results
+    or the exceptions they raised, in order"""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        try:
+            results[index] = call()
+        except Exception as exception:
+            results[index] = exception
+    threads = [threading.Thread(target=run, args=(i, c))
+        for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@unittest.skipUnless(
+    backend.name == 'postgresql', "SQLite has one writer at a time")
+class ApprovalConcurrencyTestCase(TestCase):
+    "Approvals decided and requested by two sessions at once"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('crm_plus')
+        # The data is committed for the other connections to see it: the
+        # database is dropped afterwards for the next tests.
+        cls.addClassCleanup(drop_db)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            cls._setup_data()
+            transaction.commit()
+
+    @classmethod
+    def _setup_data(cls):
+        pool = Pool()
+        Employee = pool.get('company.employee')
+        Group = pool.get('res.group')
+        ModelData = pool.get('ir.model.data')
+        Party = pool.get('party.party')
+        Rule = pool.get('crm.approval.rule')
+        User = pool.get('res.user')
+        company = create_company()
+        cls.company_id = company.id
+        crm_user = ModelData.get_id('crm_plus', 'group_crm_user')
+        sales = ModelData.get_id('sale', 'group_sale')
+        approvers, = Group.create([{'name': "Two Approvers"}])
+        users = {}
+        with set_company(company):
+            for login in ['rep', 'first', 'second']:
+                party, = Party.create([{'name': login.title()}])
+                employee, = Employee.create([{
+                            'party': party.id, 'company': company.id}])
+                groups = [crm_user, sales]
+                if login != 'rep':
+                    groups.append(approvers.id)
+                user, = User.create([{
+                            'name': login.title(), 'login': login,
+                            'groups': [('add', groups)],
+                            'companies': [('add', [company.id])],
+                            'company': company.id,
+                            'employees': [('add', [employee.id])],
+                            'employee': employee.id,
+                            }])
+                users[login] = user.id
+            Rule.create([{
+                        'name': "Four eyes",
+                        'company': company.id,
+                        'document': 'sale.sale',
+                        'transition': 'quote',
+                        'condition': 'amount_ge',
+                        'value': Decimal(1000),
+                        'approver_kind': 'group',
+                        'group': approvers.id,
+                        'approvals_needed': 2,
+                        }])
+            cls.customer_id, = [p.id for p in Party.create([{
+                            'name': "Envases SA",
+                            'addresses': [('create', [{}])],
+                            }])]
+        cls.users = users
+
+    def _context(self):
+        return {'company': self.company_id}
+
+    def _new_sale(self):
+        pool = Pool()
+        with Transaction().start(DB_NAME, self.users['rep'],
+                context=self._context()) as transaction:
+            Party = pool.get('party.party')
+            Sale = pool.get('sale.sale')
+            customer = Party(self.customer_id)
+            sale, = Sale.create([{
+                        'party': customer.id,
+                        'invoice_address': customer.addresses[0].id,
+                        'lines': [('create', [{
+                                        'description': "Cloud ERP",
+                                        'quantity': 1,
+                                        'unit_price': Decimal('1500.00'),
+                                        }])],
+                        }])
+            transaction.commit()
+            return sale.id
+
+    def _requests(self, sale_id):
+        with Transaction().start(DB_NAME, 0):
+            Request = Pool().get('crm.approval.request')
+            return [(r.state, len(r.decisions)) for r in Request.search([
+                        ('document', '=', 'sale.sale,%s' % sale_id),
+                        ])]
+
+    def _request_approval(self, sale_id):
+        return rpc_call(
+            DB_NAME, self.users['rep'], 'sale.sale', 'request_approval',
+            [sale_id], context=self._context())
+
+    def _approve(self, login, request_id):
+        "Approve through the wizard, as the web client does"
+        name = 'crm.approval.request.decide'
+        context = dict(self._context(),
+            active_model='crm.approval.request', active_id=request_id,
+            active_ids=[request_id])
+        session_id, _, _ = rpc_call(
+            DB_NAME, self.users[login], name, 'create',
+            context=context, type='wizard')
+        return lambda: rpc_call(
+            DB_NAME, self.users[login], name, 'execute', session_id,
+            {'start': {'comment': None}}, 'approve',
+            context=context, type='wizard')
+
+    def test_two_approvers_at_once(self):
+        "Both approvals of a two-approval request count"
+        for _ in range(3):
+            sale_id = self._new_sale()
+            self._request_approval(sale_id)
+            with Transaction().start(DB_NAME, 0):
+                Request = Pool().get('crm.approval.request')
+                request, = Request.search([
+                        ('document', '=', 'sale.sale,%s' % sale_id)])
+                request_id = request.id
+            results = at_once(
+                self._approve('first', request_id),
+                self._approve('second', request_id))
+            self.assertFalse(
+                [r for r in results if isinstance(r, Exception)], results)
+            self.assertEqual(self._requests(sale_id), [('approved', 2)])
+
+    def test_request_approval_twice_at_once(self):
+        "Two clicks on Request Approval make one request"
+        for _ in range(3):
+            sale_id = self._new_sale()
+            results = at_once(
+                lambda: self._request_approval(sale_id),
+                lambda: self._request_approval(sale_id))
+            # The second finds the request of the first and says so.
+            errors = [r for r in results if isinstance(r, Exception)]
+            self.assertLessEqual(len(errors), 1, results)
+            for error in errors:
+                self.assertIn("already requested", error.message)
+            self.assertEqual(self._requests(sale_id), [('pending', 0)])
