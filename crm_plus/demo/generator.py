@@ -133,12 +133,12 @@ class Generator:
         with Transaction().start(database, 0, readonly=True):
             pool.init()
         # The host locks the tables of the account configuration (a
-        # singleton), of fiscal years and of periods when it creates them,
-        # and approvals lock their requests; the transaction takes these
-        # locks from the start instead of being started again for each.
+        # singleton), of fiscal years and of periods when it creates them;
+        # the transaction takes these locks from the start instead of being
+        # started again for each.
         extras = {'_lock_tables': [
                 'account_configuration', 'account_fiscalyear',
-                'account_period', 'crm_approval_request']}
+                'account_period']}
         while True:
             # Every attempt draws the same data.
             self.rng = random.Random(self.seed)

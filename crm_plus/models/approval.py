@@ -26,7 +26,7 @@ from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.tools import grouped_slice
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
@@ -60,6 +60,20 @@ def _canonical(value):
 
 def dump_snapshot(values):
     return json.dumps(_canonical(values), sort_keys=True)
+
+
+def serialize(Model, records):
+    """Make the calls on the records in concurrent transactions happen one
+    after the other: the first to update their rows holds the others until
+    it commits; on PostgreSQL the others then fail to serialize and the
+    host's dispatcher starts them again, seeing what the first did"""
+    table = Model.__table__()
+    cursor = Transaction().connection.cursor()
+    ids = [r.id for r in records]
+    for sub_ids in grouped_slice(ids):
+        cursor.execute(*table.update(
+                [table.write_date], [table.write_date],
+                where=reduce_ids(table.id, sub_ids)))
 
 
 def approval_documents():
@@ -175,7 +189,7 @@ class ApprovalMixin(ApprovalDocument):
         submitter = User(Transaction().user)
         # Two clicks at once wait for each other: the second finds the
         # requests of the first.
-        cls.lock(records)
+        serialize(cls, records)
         records = cls.browse(records)
         # Requests are only made here, from the rules: users cannot create
         # them directly.
@@ -737,7 +751,7 @@ class Request(Workflow, ModelSQL, ModelView):
     def _lock_for_decision(cls, requests):
         """Two approvers deciding at once wait for each other, and the
         second decides on what the first left"""
-        cls.lock(requests)
+        serialize(cls, requests)
         return cls.browse([r.id for r in requests])
 
     @classmethod

@@ -22,7 +22,7 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, without_check_access
 
-from .approval import ApprovalDocument, dump_snapshot
+from .approval import ApprovalDocument, dump_snapshot, serialize
 
 CONDITIONS = [
     ('over_credit_limit', "Over credit limit"),
@@ -357,7 +357,7 @@ class Party(ApprovalDocument, metaclass=PoolMeta):
         Request = pool.get('crm.approval.request')
         User = pool.get('res.user')
         submitter = User(Transaction().user)
-        cls.lock(parties)
+        serialize(cls, parties)
         parties = [p for p in cls.browse(parties)
             if p.requested_credit_limit is not None]
         with without_check_access():
