@@ -22,6 +22,7 @@ by. The accesses are the host's, cached per groups and model.
 """
 import math
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 
 from sql import Expression, Query
 
@@ -54,6 +55,12 @@ class SearchError(UserError):
     "A search whose criteria or order cannot be understood"
 
 
+def _is_many(value):
+    "Whether value is a collection of values, as 'in' takes"
+    return (isinstance(value, Iterable)
+        and not isinstance(value, (str, bytes, dict)))
+
+
 def _clip(value, size=80):
     text = repr(value)
     return text if len(text) <= size else text[:size - 3] + '...'
@@ -67,8 +74,8 @@ class SearchCheck:
         self.model = Model_
         # model name: field names, whose model and field accesses apply
         self.fields = defaultdict(set)
-        # model name: field names, whose field access only applies: those a
-        # relation uses on its own (its target's name, its order)
+        # model name: field names, whose field access only applies: those
+        # the searcher of a target's name searches on its own
         self.implied = defaultdict(set)
         self._rec_names = set()
 
@@ -231,7 +238,7 @@ class SearchCheck:
     def _rec_name(self, Target, clause, depth):
         """Check what a search of the target by name reaches: its rec_name
         and the fields its searcher turns it into"""
-        self.implied[Target.__name__].add('rec_name')
+        self.fields[Target.__name__].add('rec_name')
         if (Target.__name__ in self._rec_names
                 or not isinstance(clause[2], str)):
             return
@@ -250,9 +257,12 @@ class SearchCheck:
             self.implied[name] |= field_names
 
     def _ids(self, Model_, name, value, many=False):
-        if many and not isinstance(value, (list, tuple)):
+        if isinstance(value, Iterator):
+            # Read once, by the search only
+            return
+        if many and not _is_many(value):
             self._value_error(Model_, name, value)
-        for id_ in (value if isinstance(value, (list, tuple)) else [value]):
+        for id_ in (list(value) if _is_many(value) else [value]):
             if id_ is None or isinstance(id_, (Model, Query, Expression)):
                 continue
             if (isinstance(id_, bool) or not isinstance(id_, int)
@@ -260,13 +270,14 @@ class SearchCheck:
                 self._value_error(Model_, name, value)
 
     def _value(self, Model_, field, name, operator, value):
-        if isinstance(value, (Query, Expression)):
+        if isinstance(value, (Query, Expression, Iterator)):
             return
         inner = getattr(field, '_field', field)
         type_ = inner._type
         if operator in {'in', 'not in'}:
-            if not isinstance(value, (list, tuple)):
+            if not _is_many(value):
                 self._value_error(Model_, name, value)
+            value = list(value)
             values = [v for v in value if v is not None]
         else:
             values = [] if value is None else [value]
@@ -276,7 +287,7 @@ class SearchCheck:
                         'crm_plus.msg_value_domain_operator',
                         operator=operator, **self._names(Model_, name)))
             for v in values:
-                if not isinstance(v, (str, list, tuple)):
+                if not (isinstance(v, str) or _is_many(v)):
                     self._value_error(Model_, name, value)
             return
         if type_ not in SCALAR:
@@ -341,7 +352,7 @@ class SearchCheck:
                     self._bad_order(item)
             self.order_expression(Model_, oexpr, otype, depth)
 
-    def order_expression(self, Model_, oexpr, otype, depth, implied=False):
+    def order_expression(self, Model_, oexpr, otype, depth):
         if depth > MAX_DEPTH:
             self._bad_order(oexpr)
         fname, _, relate = oexpr.partition('.')
@@ -350,8 +361,7 @@ class SearchCheck:
             raise SearchError(gettext(
                     'crm_plus.msg_value_domain_unknown_field',
                     field=fname, model=Model_.__names__()['model']))
-        (self.implied if implied else self.fields)[Model_.__name__].add(
-            fname)
+        self.fields[Model_.__name__].add(fname)
         target = field.get_target() if hasattr(field, 'get_target') else None
         if relate:
             if target is None or (isinstance(field, fields.Function)
@@ -360,7 +370,7 @@ class SearchCheck:
                 raise SearchError(gettext(
                         'crm_plus.msg_value_order_not_sortable',
                         **self._names(Model_, oexpr)))
-            self.order_expression(target, relate, otype, depth + 1, implied)
+            self.order_expression(target, relate, otype, depth + 1)
             return
         if not field.sortable(Model_):
             raise SearchError(gettext(
@@ -376,8 +386,7 @@ class SearchCheck:
                         and target._fields[name].sortable(target)):
                     oname = name
             if oname and oname != 'id':
-                self.order_expression(
-                    target, oname, otype, depth + 1, implied=True)
+                self.order_expression(target, oname, otype, depth + 1)
 
     def _bad_order(self, order):
         raise SearchError(gettext(
