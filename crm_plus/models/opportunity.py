@@ -30,6 +30,19 @@ class Opportunity(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        # An estimate is not negative, and a deal cannot end before it
+        # starts: the client shows the domains, the server enforces them.
+        cls.amount.domain = [
+            cls.amount.domain or [],
+            ['OR', ('amount', '=', None), ('amount', '>=', 0)],
+            ]
+        cls.end_date.domain = [
+            cls.end_date.domain or [],
+            ['OR',
+                ('end_date', '=', None),
+                ('end_date', '>=', Eval('start_date', None)),
+                ],
+            ]
         t = cls.__table__()
         cls._sql_indexes.update({
                 Index(t, (t.territory, Index.Range())),
