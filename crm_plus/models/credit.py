@@ -560,10 +560,11 @@ class PartyCreditLimitAmount(metaclass=PoolMeta):
 
     @classmethod
     def _check_credit_limit_company(cls, changes):
-        "A credit limit is given in the currency of a company, for it"
+        """A credit limit is given in the currency of a company, for it: the
+        host only leaves the company empty where there is no limit"""
         Party = Pool().get('party.party')
         for party_id, company_id, limit in changes:
-            if company_id is None:
+            if company_id is None and limit is not None:
                 party = Party(party_id).rec_name if party_id else ''
                 raise UserError(gettext(
                         'crm_plus.msg_credit_limit_company_required',
