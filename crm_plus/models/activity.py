@@ -22,6 +22,10 @@ from trytond.transaction import Transaction
 
 from .mixins import CodeMixin, NotifyEmployeesMixin
 
+# Longer activities are mistakes, whose end would fall beyond the dates
+# the server can count.
+MAX_DURATION = datetime.timedelta(days=3660)
+
 STATES = [
     ('planned', "Planned"),
     ('done', "Done"),
@@ -44,7 +48,8 @@ class ActivityType(
         "Default Duration",
         domain=['OR',
             ('default_duration', '=', None),
-            ('default_duration', '>=', datetime.timedelta()),
+            [('default_duration', '>=', datetime.timedelta()),
+                ('default_duration', '<=', MAX_DURATION)],
             ],
         help="The duration proposed for new activities of this type.")
 
@@ -82,7 +87,8 @@ class Activity(NotifyEmployeesMixin, Workflow, ModelSQL, ModelView):
         "Duration", states=_states,
         domain=['OR',
             ('duration', '=', None),
-            ('duration', '>=', datetime.timedelta()),
+            [('duration', '>=', datetime.timedelta()),
+                ('duration', '<=', MAX_DURATION)],
             ],
         help="Computed from the start and end; "
         "when entered, it sets the end.")

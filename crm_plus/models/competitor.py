@@ -74,7 +74,8 @@ class CompetitorProduct(ModelSQL, ModelView):
         'product.product', "Our Equivalent", ondelete='SET NULL',
         help="Our product that competes with this one.")
     price = Monetary(
-        "Typical Price", currency='currency', digits='currency')
+        "Typical Price", currency='currency', digits='currency',
+        domain=['OR', ('price', '=', None), ('price', '>=', 0)])
     currency = fields.Many2One(
         'currency.currency', "Currency", required=True)
 
@@ -105,6 +106,7 @@ class OpportunityCompetitor(ModelSQL, ModelView):
     threat = fields.Selection(LEVELS, "Threat", required=True, sort=False)
     price = Monetary(
         "Offered Price", currency='currency', digits='currency',
+        domain=['OR', ('price', '=', None), ('price', '>=', 0)],
         help="The price the competitor offers for this opportunity.")
     currency = fields.Function(
         fields.Many2One('currency.currency', "Currency"),

@@ -28,9 +28,6 @@ CONDITIONS = [
     ('over_credit_limit', "Over credit limit"),
     ('overdue_beyond_tolerance', "Overdue receivables beyond tolerance"),
     ]
-# Writing these fields of a line changes the guarded values of its parent.
-LINE_FIELDS = {'type', 'product', 'quantity', 'unit', 'unit_price',
-    'base_price', 'discount', 'amount', 'cost', 'cost_price'}
 
 
 class Configuration(metaclass=PoolMeta):
@@ -427,41 +424,113 @@ class Party(ApprovalDocument, metaclass=PoolMeta):
 
 
 class PartyCreditLimitAmount(metaclass=PoolMeta):
-    "The host's credit limit of a party in a company"
+    """The host's credit limit of a party in a company: accounting sets it
+    (security/credit.xml), and a raise needs the approval of the rules
+    however it is written"""
     __name__ = 'party.party.credit_limit_amount'
 
     @classmethod
     def create(cls, vlist):
-        cls._check_credit_limit_approval([
-                (v.get('party'), v.get('company'),
-                    v.get('credit_limit_amount'))
-                for v in vlist])
+        changes = [(v.get('party'), v.get('company'),
+                v.get('credit_limit_amount')) for v in vlist]
+        cls._check_credit_limit_company(changes)
+        cls._check_credit_limit_approval(changes)
         return super().create(vlist)
 
     @classmethod
     def write(cls, *args):
+        Party = Pool().get('party.party')
         actions = iter(args)
-        changes = []
+        changes, left = [], []
         for records, values in zip(actions, actions):
-            if 'credit_limit_amount' in values:
-                changes.extend(
-                    (r.party.id, r.company.id, values['credit_limit_amount'])
-                    for r in records)
-        cls._check_credit_limit_approval(changes)
+            if not values.keys() & {'party', 'company', 'credit_limit_amount'}:
+                continue
+            for record in records:
+                party = record.party.id if record.party else None
+                company = record.company.id if record.company else None
+                changes.append((
+                        values.get('party', party),
+                        values.get('company', company),
+                        values.get('credit_limit_amount',
+                            record.credit_limit_amount)))
+                if (party, company) != changes[-1][:2] and company:
+                    # The party left falls back to the default limit.
+                    left.append((party, company,
+                            Party.default_credit_limit_amount(
+                                company=company)))
+        cls._check_credit_limit_company(changes)
+        cls._check_credit_limit_approval(changes + left)
         super().write(*args)
+
+    @classmethod
+    def delete(cls, records):
+        Party = Pool().get('party.party')
+        deleted = Transaction().delete_records.get('party.party', set())
+        # Without its own limit, the party has the default one.
+        cls._check_credit_limit_approval([
+                (r.party.id, r.company.id,
+                    Party.default_credit_limit_amount(company=r.company.id))
+                for r in records
+                if r.party and r.company and r.party.id not in deleted])
+        super().delete(records)
+
+    @classmethod
+    def _check_credit_limit_company(cls, changes):
+        """A credit limit is given in the currency of a company, for it: the
+        host only leaves the company empty where there is no limit"""
+        Party = Pool().get('party.party')
+        for party_id, company_id, limit in changes:
+            if company_id is None and limit is not None:
+                party = Party(party_id).rec_name if party_id else ''
+                raise UserError(gettext(
+                        'crm_plus.msg_credit_limit_company_required',
+                        party=party))
 
     @classmethod
     def _check_credit_limit_approval(cls, changes):
         """Refuse the raises of (party id, company id, limit) changes without
         an approval: the party's credit limit, and its credit limit amounts
-        that a client writes with it, all come here"""
+        that a client writes with it, all come here.  No limit (None) is
+        above any limit."""
         Party = Pool().get('party.party')
         by_limit = defaultdict(list)
+        removed = defaultdict(list)
         for party_id, company_id, limit in changes:
-            if None not in (party_id, company_id, limit):
+            if None in (party_id, company_id):
+                continue
+            if limit is None:
+                removed[company_id].append(party_id)
+            else:
                 by_limit[company_id, limit].append(party_id)
         for (company_id, limit), party_ids in by_limit.items():
             # Compared with the party's current limit in that company.
             with Transaction().set_context(company=company_id):
                 Party._check_credit_limit_approval(
                     Party.browse(party_ids), limit)
+        for company_id, party_ids in removed.items():
+            cls._check_credit_limit_removal(party_ids, company_id)
+
+    @classmethod
+    def _check_credit_limit_removal(cls, party_ids, company_id):
+        """Refuse to remove the credit limit of parties that rules guard: no
+        approval can be requested for no limit"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Rule = pool.get('crm.approval.rule')
+        unlimited = {'amount': Decimal('Infinity'), 'discount': None,
+            'margin_rate': None}
+        with Transaction().set_context(company=company_id), \
+                without_check_access():
+            parties = [p for p in Party.browse(party_ids)
+                if p.credit_limit_amount is not None]
+            rules = Rule.rules_for(parties) if parties else {}
+            for party in parties:
+                guarding = [r for r in rules[party]
+                    if r.transition == 'credit_limit'
+                    and r.holds(unlimited)]
+                if guarding:
+                    raise UserError(gettext(
+                            'crm_plus.msg_credit_limit_removal_approval',
+                            party=party.rec_name,
+                            rules=', '.join(
+                                '"%s"' % r.rec_name for r in guarding)))

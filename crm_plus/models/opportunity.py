@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from trytond.model import Index, fields
 from trytond.pool import PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Eval, If
 from trytond.transaction import without_check_access
 
 
@@ -30,6 +30,23 @@ class Opportunity(metaclass=PoolMeta):
     @classmethod
     def __setup__(cls):
         super().__setup__()
+        # An estimate is not negative, and an open deal is not expected to
+        # end before it starts: the client shows the domains, the server
+        # enforces them. The host closes a deal on the day it is won or
+        # lost, even one planned to start later.
+        cls.amount.domain = [
+            cls.amount.domain or [],
+            ['OR', ('amount', '=', None), ('amount', '>=', 0)],
+            ]
+        cls.end_date.domain = [
+            cls.end_date.domain or [],
+            If(Eval('state').in_(['lead', 'opportunity', 'converted']),
+                ['OR',
+                    ('end_date', '=', None),
+                    ('end_date', '>=', Eval('start_date', None)),
+                    ],
+                []),
+            ]
         t = cls.__table__()
         cls._sql_indexes.update({
                 Index(t, (t.territory, Index.Range())),

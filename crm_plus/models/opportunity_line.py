@@ -76,6 +76,13 @@ class OpportunityLine(metaclass=PoolMeta):
         for name in ['base_price', 'discount', 'unit_price', 'amount',
                 'cost_price']:
             getattr(cls, name).states = cls.quantity.states.copy()
+        # Prices are not negative (a negative quantity makes a credit).
+        for name in ['base_price', 'unit_price', 'cost_price']:
+            field = getattr(cls, name)
+            field.domain = [
+                field.domain or [],
+                ['OR', (name, '=', None), (name, '>=', 0)],
+                ]
 
     @classmethod
     def default_discount(cls):

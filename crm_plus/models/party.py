@@ -12,8 +12,9 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 # Standard Industrial Classification codes have two (major group), three
-# (industry group) or four (industry) digits.
-SIC_CODE = re.compile(r'^\d{2,4}$')
+# (industry group) or four (industry) ASCII digits: \d would take the
+# digits of every script.
+SIC_CODE = re.compile(r'^[0-9]{2,4}$')
 
 LIFECYCLE_STAGES = [
     (None, ""),

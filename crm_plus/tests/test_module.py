@@ -744,6 +744,7 @@ class CrmPlusTestCase(
                 self._create_opportunities(company, employee, 6))
             self._age([idle, called, planned, won], 20)
             Opportunity.write([late], {
+                    'start_date': today - datetime.timedelta(days=10),
                     'end_date': today - datetime.timedelta(days=1)})
             Opportunity.write([won], {'state': 'won'})
             done, old, ahead = Activity.create([{
@@ -884,6 +885,7 @@ class CrmPlusTestCase(
             user = create_activity_user(company, employee, 'pam')
             late, on_time = self._create_opportunities(company, employee, 2)
             Opportunity.write([late], {
+                    'start_date': today - datetime.timedelta(days=10),
                     'end_date': today - datetime.timedelta(days=1)})
 
             Opportunity.notify_warnings()
