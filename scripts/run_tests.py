@@ -6,9 +6,11 @@ ignores that protocol.
 """
 import argparse
 import pkgutil
+import random
 import sys
 import time
 import unittest
+from collections import defaultdict
 
 
 def main():
@@ -19,6 +21,10 @@ def main():
         "contains one of these (e.g. test_module, test_funnel, "
         "scenario_credit)")
     parser.add_argument('-v', '--verbose', action='store_true')
+    parser.add_argument(
+        '--shuffle', type=int, metavar='SEED',
+        help="run the test classes, and the tests of each, in an order "
+        "drawn from SEED: the tests pass in any order")
     args = parser.parse_args()
 
     import trytond.modules.crm_plus.tests as tests_package
@@ -35,6 +41,9 @@ def main():
             t for t in _tests(suite)
             if any(p in t.id() or p in type(t).__module__
                 for p in args.patterns))
+    if args.shuffle is not None:
+        suite = _shuffled(suite, args.shuffle)
+        print(f"Order drawn from seed {args.shuffle}", file=sys.stderr)
     start = time.monotonic()
     result = unittest.TextTestRunner(
         verbosity=2 if args.verbose else 1).run(suite)
@@ -48,6 +57,22 @@ def main():
     print(f"tests: {passed} passed, {failed} failed, "
         f"{len(result.skipped)} skipped")
     return 0 if failed == 0 and result.testsRun else 1
+
+
+def _shuffled(suite, seed):
+    """The tests of the suite, each class kept together so that its
+    fixtures are set up once, in an order drawn from seed"""
+    rng = random.Random(seed)
+    classes = defaultdict(list)
+    for test in _tests(suite):
+        # A scenario is a class of its own.
+        classes[type(test), getattr(test, '_dt_test', None)
+            and test.id()].append(test)
+    groups = list(classes.values())
+    rng.shuffle(groups)
+    for group in groups:
+        rng.shuffle(group)
+    return unittest.TestSuite(t for group in groups for t in group)
 
 
 def _tests(suite):
