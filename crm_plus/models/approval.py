@@ -627,6 +627,9 @@ class Request(Workflow, ModelSQL, ModelView):
                     users, escalation = rule.candidates(document, submitter)
                     party = document._approval_party()
                     currency = document._approval_currency()
+                    amount = values.get('amount')
+                    if amount is not None and currency:
+                        amount = currency.round(amount)
                     to_create.append(cls(
                             rule=rule,
                             document=document,
@@ -635,7 +638,7 @@ class Request(Workflow, ModelSQL, ModelView):
                             level=rule.level,
                             party=party,
                             currency=currency,
-                            amount=values.get('amount'),
+                            amount=amount,
                             discount=_snapshot(values.get('discount')),
                             margin_rate=_snapshot(
                                 values.get('margin_rate')),

@@ -34,7 +34,10 @@ class QuotationTestCase(TestCase):
         unit, = Uom.search([('name', '=', 'Unit')])
         with set_company(company):
             create_chart(company)
+            # Other tests of the process may have left the charts of their
+            # companies: the revenue account is that of this company.
             revenue, = Account.search([
+                    ('company', '=', company.id),
                     ('type.revenue', '=', True),
                     ('closed', '!=', True),
                     ], limit=1)
