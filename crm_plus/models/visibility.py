@@ -19,7 +19,7 @@ from trytond.modules.company.model import (
     CompanyMultiValueMixin, CompanyValueMixin)
 from trytond.pool import Pool, PoolMeta
 from trytond.tools import grouped_slice
-from trytond.tools.domain_inversion import simplify
+from trytond.tools.domain_inversion import is_leaf, simplify
 from trytond.transaction import Transaction, without_check_access
 
 # The models whose record rules use the context below: the opportunities
@@ -311,16 +311,39 @@ class OpportunityReportingConversionEmployeeTimeseries(
     __name__ = 'sale.opportunity.reporting.conversion.employee.time_series'
 
 
+# The operators that the host's Python evaluation of domains takes as
+# always true
+_UNEVALUATED_OPERATORS = {
+    'where', 'not where', 'child_of', 'not child_of', 'parent_of',
+    'not parent_of'}
+
+
+def _through_relation(domain):
+    "Whether the domain has a condition through a relation"
+    if is_leaf(domain):
+        return '.' in domain[0] or domain[1] in _UNEVALUATED_OPERATORS
+    elif isinstance(domain, str):
+        return False
+    return any(_through_relation(d) for d in domain)
+
+
 class ExportRuleMixin:
     """The host checks the record rules of each exported record in Python,
-    where a condition through a relation (the opportunity of an activity)
-    always holds: these records are checked in SQL, as reads are."""
+    where a condition through a relation (the opportunity of an activity,
+    the sales of an opportunity) always holds: the records whose rules have
+    one are checked in SQL, as reads are."""
     __slots__ = ()
 
     def _ModelStorage__export_row(self, fields_names):
         Rule = Pool().get('ir.rule')
-        Rule.check(self.__name__, [self.id], mode='read')
+        domain = Rule.domain_get(self.__name__, mode='read')
+        if domain and _through_relation(domain):
+            Rule.check(self.__name__, [self.id], mode='read')
         return super()._ModelStorage__export_row(fields_names)
+
+
+class Opportunity(ExportRuleMixin, metaclass=PoolMeta):
+    __name__ = 'sale.opportunity'
 
 
 class OpportunityLine(ExportRuleMixin, metaclass=PoolMeta):
