@@ -5,11 +5,12 @@
 The rules themselves are data (security/visibility.xml): a CRM user reads
 and writes the records of the employees and the teams that the context of
 the rules lists for them, a CRM manager everything of their companies, a
-CRM accountant the opportunities that reached a sale. This file gives the
-rules that context: which employees' and teams' records the user sees,
-computed once per user and set of companies, and which of the user's
+CRM accountant the opportunities converted to a sale or won. This file
+gives the rules that context: which employees' and teams' records the user
+sees, computed once per user and set of companies, and which of the user's
 companies turned team visibility off. Reports that read opportunities in
-SQL restrict their rows with `readable_opportunities`.
+SQL restrict their rows with `readable_opportunities`; exports check in SQL
+the rules that go through a relation.
 """
 from sql import Literal
 
@@ -329,9 +330,9 @@ def _through_relation(domain):
 
 class ExportRuleMixin:
     """The host checks the record rules of each exported record in Python,
-    where a condition through a relation (the opportunity of an activity,
-    the sales of an opportunity) always holds: the records whose rules have
-    one are checked in SQL, as reads are."""
+    where a condition through a relation (the opportunity of an activity)
+    always holds: the records whose rules have one are checked in SQL, as
+    reads are."""
     __slots__ = ()
 
     def _ModelStorage__export_row(self, fields_names):
