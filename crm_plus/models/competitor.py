@@ -20,6 +20,7 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
 from .mixins import ReportContextMixin
+from .visibility import readable_opportunities
 
 LEVELS = [
     ('low', "Low"),
@@ -362,6 +363,9 @@ class CompetitorReport(ModelSQL, ModelView):
             where &= opportunity.start_date >= context['from_date']
         if context.get('to_date'):
             where &= opportunity.start_date <= context['to_date']
+        readable = readable_opportunities(opportunity)
+        if readable is not None:
+            where &= readable
         zero = Literal(0)
         return (line
             .join(opportunity, condition=line.opportunity == opportunity.id)

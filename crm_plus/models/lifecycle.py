@@ -20,6 +20,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .mixins import ReportContextMixin
+from .visibility import readable_opportunities
 
 # Context key meaning "this loss needs no reason": set by the host's
 # automatic loss (process, when all the sales are cancelled) and by the lost
@@ -433,6 +434,9 @@ class LostReport(ModelSQL, ModelView):
             where &= opportunity.team == context['team']
         if context.get('employee'):
             where &= opportunity.employee == context['employee']
+        readable = readable_opportunities(opportunity)
+        if readable is not None:
+            where &= readable
         return where
 
     @classmethod

@@ -23,6 +23,7 @@ from trytond.transaction import Transaction
 
 from ..reports.receivable_xlsx import write_xlsx
 from .mixins import ReportContextMixin
+from .visibility import readable_opportunities
 
 # The sales that count as ordered: the customer has committed to them.
 ORDERED_STATES = ('confirmed', 'processing', 'done')
@@ -767,6 +768,9 @@ class ReceivableReport(ModelSQL, ModelView):
                 where &= opportunity.employee == context['employee']
             if ids is not None:
                 where &= reduce_ids(opportunity.id, ids)
+            readable = readable_opportunities(opportunity)
+            if readable is not None:
+                where &= readable
             # From the quoted amount to the cash received: every
             # opportunity that went as far as a quotation.
             sale = Sale.__table__()

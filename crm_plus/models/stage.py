@@ -28,6 +28,8 @@ from trytond.pyson import Bool, Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
+from .visibility import readable_opportunities
+
 PHASES = [
     ('preparation', "Preparation"),
     ('realization', "Realization"),
@@ -811,6 +813,9 @@ class Funnel(ModelSQL, ModelView):
             where &= opportunity.team == context['team']
         if context.get('employee'):
             where &= opportunity.employee == context['employee']
+        readable = readable_opportunities(opportunity)
+        if readable is not None:
+            where &= readable
         counts = (opportunity
             .join(company, condition=opportunity.company == company.id)
             .join(rate_opportunity, 'LEFT',

@@ -67,7 +67,19 @@ def create_opportunities_with_sales(count, states):
     for i, sale in enumerate(sales):
         sale.state = states[i % len(states)]
     Sale.save(sales)
-    return opportunities
+    # The states that the host's processing of their sales gives the
+    # opportunities: converted by their sale, won once it is confirmed.
+    table = Opportunity.__table__()
+    cursor = Transaction().connection.cursor()
+    for state, sale_states in [
+            ('converted', {'draft', 'quotation'}),
+            ('won', {'confirmed', 'processing', 'done'})]:
+        ids = [o.id for o, s in zip(opportunities, sales)
+            if s.state in sale_states]
+        if ids:
+            cursor.execute(*table.update(
+                    [table.state], [state], where=table.id.in_(ids)))
+    return Opportunity.browse([o.id for o in opportunities])
 
 
 class CrmPlusTestCase(
