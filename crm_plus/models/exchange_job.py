@@ -15,7 +15,7 @@ nothing behind."""
 import datetime
 import json
 
-from sql import Null
+from sql import For, Null
 from sql.conditionals import Coalesce
 from sql.functions import CurrentTimestamp
 
@@ -254,12 +254,12 @@ class ContactImportJob(ModelSQL, ModelView):
                 else:
                     running.add(task_id)
         if running and database.has_select_for():
-            For = database.get_select_for_skip_locked()
+            SkipLocked = database.get_select_for_skip_locked()
             unheld = set()
             for sub in grouped_slice(running):
                 query = queue.select(
                     queue.id, where=reduce_ids(queue.id, list(sub)))
-                query.for_ = For('UPDATE')
+                query.for_ = SkipLocked('UPDATE')
                 cursor.execute(*query)
                 unheld.update(i for i, in cursor)
             running -= unheld
@@ -277,7 +277,7 @@ class ContactImportJob(ModelSQL, ModelView):
         if self.task and transaction.database.has_select_for():
             queue = Queue.__table__()
             query = queue.select(queue.id, where=queue.id == self.task)
-            query.for_ = transaction.database.get_select_for()('UPDATE')
+            query.for_ = For('UPDATE')
             transaction.connection.cursor().execute(*query)
 
     def _run_import(self):
