@@ -75,7 +75,7 @@ def run(database, company_id, employee_ids, ids, trail):
     "Time the batch and the single writes; return them and the entries"
     from trytond.pool import Pool
     from trytond.transaction import Transaction
-    pool = Pool()
+    pool = Pool(database)
     Opportunity = pool.get('sale.opportunity')
     Entry = pool.get('crm.audit.entry')
     result = {}

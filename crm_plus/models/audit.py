@@ -15,6 +15,7 @@ batch, whoever calls them (a form, a button, a wizard, a sub-record saved
 with its parent, a cron)."""
 import datetime
 import decimal
+from collections import defaultdict
 
 from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
@@ -46,17 +47,28 @@ CREATING = '_crm_plus_audit_creating'
 META_FIELDS = {'id', 'create_uid', 'create_date', 'write_uid', 'write_date'}
 
 
-def _text(field, value, row):
-    "The value as a text an auditor reads, and its raw form"
+def _reference(field, value):
+    "The 'model,id' of the value of a Many2One or a Reference, or None"
+    if value is None or value == '':
+        return None
+    if field._type == 'many2one':
+        return '%s,%s' % (field.model_name, value)
+    model, _, id_ = str(value).partition(',')
+    if not model or not id_.lstrip('-').isdigit() or int(id_) < 0:
+        return None
+    return '%s,%s' % (model, int(id_))
+
+
+def _text(field, value, names):
+    """The value as a text an auditor reads, and its raw form; names are
+    the names of the related records by 'model,id'"""
     if value is None or value == '':
         return None, None
-    if field._type == 'many2one':
-        target = row.get(field.name + '.') or {}
-        return (target.get('rec_name', str(value)),
-            '%s,%s' % (field.model_name, value))
-    if field._type == 'reference':
-        target = row.get(field.name + '.') or {}
-        return target.get('rec_name', str(value)), str(value)
+    if field._type in {'many2one', 'reference'}:
+        reference = _reference(field, value)
+        if reference is None:
+            return None, None
+        return names.get(reference, reference), reference
     if field._type == 'boolean':
         return str(bool(value)), str(bool(value))
     if field._type == 'selection':
@@ -139,8 +151,24 @@ class AuditEntry(ModelSQL, ModelView):
 
     @classmethod
     def get_document(cls, entries, name):
+        pool = Pool()
+        by_model = defaultdict(set)
+        for entry in entries:
+            if entry.document_model and entry.document_id is not None:
+                by_model[entry.document_model].add(entry.document_id)
+        # A deleted document is no longer shown, as the host's references.
+        existing = set()
+        with without_check_access(), inactive_records():
+            for model, ids in by_model.items():
+                try:
+                    Model = pool.get(model)
+                except KeyError:
+                    continue
+                for sub in grouped_slice(ids):
+                    existing.update((model, r.id) for r in Model.search(
+                            [('id', 'in', list(sub))], order=[]))
         return {e.id: ('%s,%s' % (e.document_model, e.document_id)
-                if e.document_model and e.document_id is not None else None)
+                if (e.document_model, e.document_id) in existing else None)
             for e in entries}
 
     @classmethod
@@ -349,21 +377,47 @@ class AuditMixin:
         return names
 
     @classmethod
-    def _audit_read(cls, ids, names):
-        """Read the names of the records with what the trail shows: the
-        names of the related records, the record's own name and its
-        document, in one read for all of them"""
-        to_read = {cls._audit_name}
-        for name in names:
-            to_read.add(name)
-            if cls._fields[name]._type in {'many2one', 'reference'}:
-                to_read.add(name + '.rec_name')
-        if cls._audit_document:
-            to_read.add(cls._audit_document)
+    def _audit_read(cls, ids, names, identity=True):
+        """Read the names of the records in one read, with the record's own
+        name and its document if identity"""
+        to_read = set(names)
+        if identity:
+            to_read.add(cls._audit_name)
+            if cls._audit_document:
+                to_read.add(cls._audit_document)
         if not ids:
             return {}
         with without_check_access(), inactive_records():
             return {r['id']: r for r in cls.read(ids, sorted(to_read))}
+
+    @classmethod
+    def _audit_related_names(cls, names, *rows):
+        """The names of the records the Many2One and Reference fields of the
+        rows point to, by 'model,id': one read per related model"""
+        pool = Pool()
+        ids = defaultdict(set)
+        for name in names:
+            field = cls._fields[name]
+            if field._type not in {'many2one', 'reference'}:
+                continue
+            for by_id in rows:
+                for row in by_id.values():
+                    reference = _reference(field, row.get(name))
+                    if reference:
+                        model, id_ = reference.split(',')
+                        ids[model].add(int(id_))
+        result = {}
+        with without_check_access(), inactive_records():
+            for model, model_ids in ids.items():
+                try:
+                    Model = pool.get(model)
+                except KeyError:
+                    continue
+                # The read leaves out those deleted meanwhile: they keep
+                # their reference.
+                for row in Model.read(list(model_ids), ['rec_name']):
+                    result['%s,%s' % (model, row['id'])] = row['rec_name']
+        return result
 
     @classmethod
     def _audit_name_of(cls, row):
@@ -397,6 +451,9 @@ class AuditMixin:
         "The entries of the changed names of each record id"
         entries = []
         state_name = getattr(cls, '_transition_state', None)
+        related = cls._audit_related_names(
+            set().union(*changes.values()) if changes else set(),
+            before, after)
         for id_, names in changes.items():
             old_row, new_row = before.get(id_, {}), after.get(id_, {})
             row = new_row or old_row
@@ -407,8 +464,8 @@ class AuditMixin:
                         and not row.get(name)):
                     # Unticked is the absence of a value.
                     continue
-                old_value, old_raw = _text(field, old_row.get(name), old_row)
-                new_value, new_raw = _text(field, new_row.get(name), new_row)
+                old_value, old_raw = _text(field, old_row.get(name), related)
+                new_value, new_raw = _text(field, new_row.get(name), related)
                 if (old_value, old_raw) == (new_value, new_raw):
                     continue
                 entry_event = event
@@ -459,7 +516,7 @@ class AuditMixin:
             super().write(*args)
             return
         names = set().union(*changes.values())
-        before = cls._audit_read(list(changes), names)
+        before = cls._audit_read(list(changes), names, identity=False)
         super().write(*args)
         after = cls._audit_read(list(changes), names)
         Entry.record(cls._audit_entries('write', changes, before, after))
