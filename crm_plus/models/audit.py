@@ -10,9 +10,9 @@ tables (_history) keep whole rows without telling which field changed nor
 showing the names behind the ids, for every write of the whole model. So
 the audited models record their own changes here: the create, write and
 delete of each model read the values of the audited fields before and
-after in one read per batch, and insert the entries in one insert per
-batch, whoever calls them (a form, a button, a wizard, a sub-record saved
-with its parent, a cron)."""
+after (one read each per batch, and one per related model for the names),
+and insert the entries in one insert per batch, whoever calls them (a
+form, a button, a wizard, a sub-record saved with its parent, a cron)."""
 import datetime
 import decimal
 from collections import defaultdict
