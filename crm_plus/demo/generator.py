@@ -227,6 +227,7 @@ class Generator:
             self.create_stages()
             self.create_lines()
             self.create_competition()
+            self.require_lost_reason()
             self.create_quotations()
             self.create_receivables()
             self.step("Evaluating the open opportunities")
@@ -1430,6 +1431,13 @@ class Generator:
             Party.write(*to_write)
 
     # Competition, buying influences and the life cycle
+
+    def require_lost_reason(self):
+        """The demo company loses deals only with a reason, as the lost
+        report needs one; the generator's own lost deals have theirs"""
+        Configuration = Pool().get('crm.configuration')
+        Configuration.write(
+            [Configuration(1)], {'lost_reason_required': True})
 
     def create_competition(self):
         """Competitors on the opportunities, the buying influences of the

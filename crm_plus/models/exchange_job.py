@@ -5,16 +5,30 @@
 A file of thousands of contacts takes a minute or more to import: the
 wizard stores it with the user's decisions in a job and queues the job, so
 that the user follows its progress and is notified when it ends instead of
-waiting on a request."""
+waiting on a request.
+
+A job whose task died (the server or the worker was killed, the task was
+removed from the queue) would stay running or queued forever: the cron
+"Fail Stuck Contact Imports" marks it failed and tells its user, and Retry
+queues it again.  As the import is one transaction, the dead attempt left
+nothing behind."""
 import datetime
 import json
 
+from sql import For, Null
+from sql.conditionals import Coalesce
+from sql.functions import CurrentTimestamp
+
+import trytond.config as config
 from trytond import backend
 from trytond.exceptions import UserError
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool, PoolMeta
-from trytond.transaction import Transaction, TransactionError
+from trytond.pyson import Eval
+from trytond.tools import grouped_slice, reduce_ids
+from trytond.transaction import (
+    Transaction, TransactionError, without_check_access)
 
 from .. import exchange
 from .exchange import FORMATS, raise_exchange_error
@@ -60,11 +74,31 @@ class ContactImportJob(ModelSQL, ModelView):
     error = fields.Text("Error", readonly=True)
     started = fields.Timestamp("Started", readonly=True)
     finished = fields.Timestamp("Finished", readonly=True)
+    attempt = fields.Integer(
+        "Attempt", readonly=True,
+        help="How many times the import was queued: Retry queues it again.")
+    task = fields.Integer(
+        "Task", readonly=True,
+        help="The task of the queue that runs the current attempt.")
+    heartbeat = fields.Timestamp(
+        "Last Sign of Life", readonly=True,
+        help="When the job was last queued or its import last moved.")
+
+    # A job without a sign of life for that long whose task is gone, or is
+    # not being run by any process, is failed by the cron.
+    stuck_after = datetime.timedelta(minutes=10)
 
     @classmethod
     def __setup__(cls):
         super().__setup__()
         cls._order = [('id', 'DESC')]
+        cls._buttons.update({
+                'retry': {
+                    'invisible': Eval('state') != 'failed',
+                    'icon': 'tryton-refresh',
+                    'depends': ['state'],
+                    },
+                })
 
     @classmethod
     def default_company(cls):
@@ -77,6 +111,10 @@ class ContactImportJob(ModelSQL, ModelView):
     @classmethod
     def default_processed(cls):
         return 0
+
+    @classmethod
+    def default_attempt(cls):
+        return 1
 
     def get_rec_name(self, name):
         return self.filename or str(self.id)
@@ -92,30 +130,162 @@ class ContactImportJob(ModelSQL, ModelView):
     def copy(cls, jobs, default=None):
         default = default.copy() if default is not None else {}
         for name in ['total', 'created', 'updated', 'error', 'started',
-                'finished']:
+                'finished', 'task', 'heartbeat']:
             default.setdefault(name)
         default.setdefault('state', 'queued')
         default.setdefault('processed', 0)
+        default.setdefault('attempt', 1)
         return super().copy(jobs, default=default)
 
     @classmethod
     def queue(cls, jobs):
-        "Run the import of the jobs in the queue"
-        cls.__queue__.run_import(jobs)
+        "Run the import of the jobs in the queue, one task per job"
+        now = datetime.datetime.now()
+        to_write = []
+        for job in jobs:
+            # The attempt tells the task of a retry from a stale one of an
+            # earlier attempt, which must not import the file again.
+            task_id, = cls.__queue__.run_import([job], attempt=job.attempt)
+            to_write.extend(([job], {'task': task_id, 'heartbeat': now}))
+        if to_write:
+            cls.write(*to_write)
 
     @classmethod
-    def run_import(cls, jobs):
+    def run_import(cls, jobs, attempt=None):
         for job in jobs:
             # A job imported already is not imported again; a running one
             # is, as the host retries a task after a database conflict.
-            if job.state in {'queued', 'running'}:
+            if (job.state in {'queued', 'running'}
+                    and attempt in {None, job.attempt}):
                 job._run_import()
+
+    @classmethod
+    @ModelView.button
+    def retry(cls, jobs):
+        "Queue the import of the failed jobs again"
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        jobs = [j for j in jobs if j.state == 'failed']
+        if not jobs:
+            return
+        for sub in grouped_slice(jobs):
+            cursor.execute(*table.update(
+                    [table.attempt],
+                    [Coalesce(table.attempt, 1) + 1],
+                    where=reduce_ids(table.id, [j.id for j in sub])))
+        cls.write(jobs, {
+                'state': 'queued',
+                'processed': 0,
+                'created': None,
+                'updated': None,
+                'error': None,
+                'started': None,
+                'finished': None,
+                })
+        cls.queue(cls.browse(jobs))
+
+    @classmethod
+    def fail_stuck(cls):
+        """Fail the queued and running jobs whose task died, and tell their
+        users: after a crash nothing would ever end them"""
+        pool = Pool()
+        Queue = pool.get('ir.queue')
+        limit = datetime.datetime.now() - cls.stuck_after
+        jobs = cls.search([
+                ('state', 'in', ['queued', 'running']),
+                ['OR',
+                    ('heartbeat', '<', limit),
+                    # Jobs of before the heartbeat: their creation.
+                    [('heartbeat', '=', None), ('create_date', '<', limit)],
+                    ],
+                ])
+        if not jobs:
+            return []
+        alive = cls._live_tasks({j.task for j in jobs if j.task})
+        stuck = [j for j in jobs if j.task not in alive]
+        if not stuck:
+            return []
+        # The dead tasks are closed, so that no worker started later runs
+        # them: Retry queues a new one.
+        queue = Queue.__table__()
+        cursor = Transaction().connection.cursor()
+        for sub in grouped_slice([j.task for j in stuck if j.task]):
+            cursor.execute(*queue.update(
+                    [queue.dequeued_at, queue.finished_at],
+                    [Coalesce(queue.dequeued_at, CurrentTimestamp()),
+                        CurrentTimestamp()],
+                    where=reduce_ids(queue.id, list(sub))
+                    & (queue.finished_at == Null)))
+        cls.write(stuck, {
+                'state': 'failed',
+                'error': gettext('crm_plus.msg_job_stuck'),
+                'finished': datetime.datetime.now(),
+                })
+        cls._notify_jobs(stuck)
+        return stuck
+
+    @classmethod
+    def _live_tasks(cls, task_ids):
+        """The tasks among task_ids that are waiting for a worker or being
+        run by a living process
+
+        A task being run is held by the transaction of its import (see
+        _hold_task): on PostgreSQL a task that nobody holds is dead. SQLite
+        has no row locks, but lets one transaction write at a time: while
+        an import runs, the cron cannot write the job failed."""
+        pool = Pool()
+        Queue = pool.get('ir.queue')
+        transaction = Transaction()
+        database = transaction.database
+        cursor = transaction.connection.cursor()
+        queue = Queue.__table__()
+        has_worker = config.getboolean('queue', 'worker', default=False)
+        pending, running = set(), set()
+        for sub in grouped_slice(task_ids):
+            cursor.execute(*queue.select(
+                    queue.id, queue.dequeued_at,
+                    where=reduce_ids(queue.id, list(sub))
+                    & (queue.finished_at == Null)))
+            for task_id, dequeued_at in cursor:
+                # Without a worker, the server runs a task right after the
+                # request that queued it, or never.
+                if dequeued_at is None and has_worker:
+                    pending.add(task_id)
+                else:
+                    running.add(task_id)
+        if running and database.has_select_for():
+            SkipLocked = database.get_select_for_skip_locked()
+            unheld = set()
+            for sub in grouped_slice(running):
+                query = queue.select(
+                    queue.id, where=reduce_ids(queue.id, list(sub)))
+                query.for_ = SkipLocked('UPDATE')
+                cursor.execute(*query)
+                unheld.update(i for i, in cursor)
+            running -= unheld
+        elif running:
+            running.clear()
+        return pending | running
+
+    def _hold_task(self):
+        """Lock the task of the job for the import's transaction: the row
+        lock tells the cron that a living process runs it, and is released
+        when the process dies"""
+        pool = Pool()
+        Queue = pool.get('ir.queue')
+        transaction = Transaction()
+        if self.task and transaction.database.has_select_for():
+            queue = Queue.__table__()
+            query = queue.select(queue.id, where=queue.id == self.task)
+            query.for_ = For('UPDATE')
+            transaction.connection.cursor().execute(*query)
 
     def _run_import(self):
         pool = Pool()
         Party = pool.get('party.party')
         transaction = Transaction()
         self._read_committed()
+        self._hold_task()
         self._commit_progress(
             state='running', processed=0,
             started=datetime.datetime.now())
@@ -196,6 +366,7 @@ class ContactImportJob(ModelSQL, ModelView):
         """Write the values on the job in their own committed transaction,
         so that the user sees them while the import is not committed"""
         table = self.__table__()
+        values['heartbeat'] = datetime.datetime.now()
         columns = [getattr(table, n) for n in values]
         with Transaction().new_transaction() as transaction:
             cursor = transaction.connection.cursor()
@@ -209,31 +380,51 @@ class ContactImportJob(ModelSQL, ModelView):
 
     def _notify(self):
         "Tell the user who imported the file how the import ended"
+        self._notify_jobs([self])
+
+    @classmethod
+    def _notify_jobs(cls, jobs):
+        "Tell the users who imported the files how the imports ended"
         pool = Pool()
         Notification = pool.get('res.notification')
         User = pool.get('res.user')
-        user = User(self.create_uid.id)
-        language = user.language.code if user.language else None
-        with Transaction().set_context(language=language):
-            if self.state == 'done':
-                label = gettext(
-                    'crm_plus.msg_contact_import_job_done',
-                    created=self.created, updated=self.updated)
-                description = self.filename or ''
-                icon = 'tryton-ok'
-            else:
-                label = gettext(
-                    'crm_plus.msg_contact_import_job_failed',
-                    file=self.filename or '')
-                description = self.error
-                icon = 'tryton-error'
-        Notification.save([Notification(
+        notifications = []
+        for job in jobs:
+            user = User(job.create_uid.id)
+            language = user.language.code if user.language else None
+            with Transaction().set_context(language=language):
+                if job.state == 'done':
+                    label = gettext(
+                        'crm_plus.msg_contact_import_job_done',
+                        created=job.created, updated=job.updated)
+                    description = job.filename or ''
+                    icon = 'tryton-ok'
+                else:
+                    label = gettext(
+                        'crm_plus.msg_contact_import_job_failed',
+                        file=job.filename or '')
+                    description = job.error
+                    icon = 'tryton-error'
+            notifications.append(Notification(
                     user=user,
                     icon=icon,
                     label=label,
                     description=description,
-                    model=self.__name__,
-                    records=json.dumps([self.id]))])
+                    model=cls.__name__,
+                    records=json.dumps([job.id])))
+        with without_check_access():
+            Notification.save(notifications)
+
+
+class Cron(metaclass=PoolMeta):
+    __name__ = 'ir.cron'
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.method.selection.append(
+            ('crm.contact.import.job|fail_stuck',
+                "Fail Stuck Contact Imports"))
 
 
 class Rule(metaclass=PoolMeta):

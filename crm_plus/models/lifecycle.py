@@ -16,7 +16,7 @@ from trytond.model.exceptions import AccessError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .mixins import ReportContextMixin
@@ -26,8 +26,8 @@ from .visibility import readable_opportunities
 # automatic loss (process, when all the sales are cancelled) and by the lost
 # wizard, which records the reason itself.  Keys starting with "_" are
 # stripped from the context of every RPC call (trytond.rpc), so a client
-# cannot set it: a user who calls `lost` over RPC on a lead or an
-# opportunity without a reason is refused.
+# cannot set it: where the configuration requires a lost reason, a user who
+# calls `lost` over RPC on a lead or an opportunity without one is refused.
 LOST_CHECKED = '_crm_plus_lost_checked'
 
 
@@ -50,6 +50,20 @@ class LostReason(DeactivableMixin, sequence_ordered(), ModelSQL, ModelView):
 
     @classmethod
     def default_competitor_required(cls):
+        return False
+
+
+class Configuration(metaclass=PoolMeta):
+    __name__ = 'crm.configuration'
+
+    lost_reason_required = fields.Boolean(
+        "Lost Reason Required",
+        help="Leads and opportunities are lost only with a reason, given "
+        "with 'Mark as Lost': the host's lost transition called without "
+        "one, by a client or another module, is refused.")
+
+    @classmethod
+    def default_lost_reason_required(cls):
         return False
 
 
@@ -209,7 +223,10 @@ class Opportunity(metaclass=PoolMeta):
 
     @classmethod
     def lost(cls, opportunities):
-        if not Transaction().context.get(LOST_CHECKED):
+        # The host's transition keeps its meaning unless the company chose
+        # to require a reason: other modules and integrators call it.
+        if (not Transaction().context.get(LOST_CHECKED)
+                and cls._lost_reason_required()):
             for opportunity in opportunities:
                 if (opportunity.state in {'lead', 'opportunity'}
                         and not opportunity.lost_reason_type):
@@ -217,6 +234,14 @@ class Opportunity(metaclass=PoolMeta):
                             'crm_plus.msg_opportunity_lost_no_reason',
                             opportunity=opportunity.rec_name))
         return super().lost(opportunities)
+
+    @classmethod
+    def _lost_reason_required(cls):
+        Configuration = Pool().get('crm.configuration')
+        # Whoever loses the deal is held by the setting, even a user who
+        # may not read the configuration.
+        with without_check_access():
+            return bool(Configuration(1).lost_reason_required)
 
     @classmethod
     def lose(cls, opportunities, reason, competitor=None, price=None,

@@ -1453,12 +1453,31 @@ class CrmPlusTestCase(
             self.assertEqual(Line.search([('opportunity', '=', other.id)]), [])
 
     @with_transaction()
+    def test_lost_without_reason_by_default(self):
+        "Without the setting, the host's lost transition needs no reason"
+        pool = Pool()
+        Configuration = pool.get('crm.configuration')
+        Opportunity = pool.get('sale.opportunity')
+        company, employee, customer, *_ = self._lifecycle_setup()
+        self.assertFalse(Configuration(1).lost_reason_required)
+        with set_company(company):
+            deal, = Opportunity.create([{
+                        'party': customer.id, 'employee': employee.id,
+                        'state': 'opportunity'}])
+            Opportunity.lost([deal])
+            self.assertEqual(deal.state, 'lost')
+            self.assertEqual(deal.lost_reason_type, None)
+
+    @with_transaction()
     def test_lost_without_reason_refused_over_rpc(self):
         "A user's lost without reason is refused, the host's process is not"
         pool = Pool()
+        Configuration = pool.get('crm.configuration')
         Opportunity = pool.get('sale.opportunity')
         Sale = pool.get('sale.sale')
         company, employee, customer, *_ = self._lifecycle_setup()
+        Configuration.write(
+            [Configuration(1)], {'lost_reason_required': True})
         with set_company(company):
             deal, cancelled_sale = Opportunity.create([
                     {'party': customer.id, 'employee': employee.id,
