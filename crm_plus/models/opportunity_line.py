@@ -19,6 +19,9 @@ from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 DISCOUNT_DIGITS = (16, 4)
 OPEN_STATES = ['lead', 'opportunity']
+# The opportunities whose lines are being written through them (context
+# keys starting with "_" never come from a client)
+LINES_DEFERRED = '_crm_plus_lines_deferred'
 
 
 def _quantity(value):
@@ -338,9 +341,12 @@ class OpportunityLine(metaclass=PoolMeta):
     @classmethod
     def _follow_lines(cls, opportunity_ids):
         Opportunity = Pool().get('sale.opportunity')
+        # Lines written through their opportunity are followed once, after
+        # all of them.
+        deferred = Transaction().context.get(LINES_DEFERRED, ())
+        opportunity_ids = [i for i in opportunity_ids if i not in deferred]
         if opportunity_ids:
-            Opportunity.amount_from_lines(
-                Opportunity.browse(list(opportunity_ids)))
+            Opportunity.amount_from_lines(Opportunity.browse(opportunity_ids))
 
     def get_sale_line(self, sale):
         sale_line = super().get_sale_line(sale)
@@ -444,6 +450,21 @@ class Opportunity(metaclass=PoolMeta):
             for name in names:
                 result[name][opportunity_id] = values[name]
         return result
+
+    @classmethod
+    def write(cls, *args):
+        actions = iter(args)
+        with_lines = []
+        for records, values in zip(actions, actions):
+            if 'lines' in values:
+                with_lines.extend(r.id for r in records)
+        if not with_lines:
+            return super().write(*args)
+        context = Transaction().context
+        deferred = set(context.get(LINES_DEFERRED, ())) | set(with_lines)
+        with Transaction().set_context(**{LINES_DEFERRED: deferred}):
+            super().write(*args)
+        cls.amount_from_lines(cls.browse(with_lines))
 
     @classmethod
     def amount_from_lines(cls, opportunities):

@@ -128,10 +128,12 @@ class AuditTestCase(unittest.TestCase):
                 queries = _audit_queries(
                     create_delete, 'sale.opportunity.line')
                 counts.append(len(queries))
-                # One insert for the creation, one for the deletion.
+                # One insert for the creation and one for the deletion of
+                # the lines, one for each change of the opportunity's
+                # amount, which follows its lines.
                 inserts = [q for q in queries
                     if q.startswith('INSERT INTO "crm_audit_entry"')]
-                self.assertEqual(len(inserts), 2)
+                self.assertEqual(len(inserts), 4)
             self.assertEqual(counts[0], counts[1])
             deleted = _entries(
                 model='sale.opportunity.line', event='delete',
