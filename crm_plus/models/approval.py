@@ -138,6 +138,24 @@ class ApprovalDocument:
                 for d, rs in Request.requests_of(records).items()}
 
     @classmethod
+    def _request_approvals(cls, records):
+        """Ask the approvals the records need, on behalf of the user, or say
+        why there is nothing to ask"""
+        pool = Pool()
+        Request = pool.get('crm.approval.request')
+        User = pool.get('res.user')
+        submitter = User(Transaction().user)
+        # Two clicks at once wait for each other: the second finds the
+        # requests of the first.
+        serialize(cls, records)
+        records = cls.browse(records)
+        # Requests are only made here, from the rules: users cannot create
+        # them directly.
+        with without_check_access():
+            if not Request.request_for(records, submitter=submitter):
+                Request.explain_nothing_requested(records)
+
+    @classmethod
     def _void_stale_approvals(cls, records):
         Request = Pool().get('crm.approval.request')
         records = [r for r in cls.browse(records)
@@ -183,20 +201,7 @@ class ApprovalMixin(ApprovalDocument):
     @classmethod
     @ModelView.button
     def request_approval(cls, records):
-        pool = Pool()
-        Request = pool.get('crm.approval.request')
-        User = pool.get('res.user')
-        submitter = User(Transaction().user)
-        # Two clicks at once wait for each other: the second finds the
-        # requests of the first.
-        serialize(cls, records)
-        records = cls.browse(records)
-        # Requests are only made here, from the rules: users cannot create
-        # them directly.
-        with without_check_access():
-            created = Request.request_for(records, submitter=submitter)
-            if not created:
-                Request.explain_nothing_requested(records)
+        cls._request_approvals(records)
 
     @classmethod
     def _check_approval(cls, records, transition):

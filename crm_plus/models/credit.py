@@ -22,7 +22,7 @@ from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, without_check_access
 
-from .approval import ApprovalDocument, dump_snapshot, serialize
+from .approval import ApprovalDocument, dump_snapshot
 
 CONDITIONS = [
     ('over_credit_limit', "Over credit limit"),
@@ -350,16 +350,8 @@ class Party(ApprovalDocument, metaclass=PoolMeta):
     @classmethod
     @ModelView.button
     def request_approval(cls, parties):
-        pool = Pool()
-        Request = pool.get('crm.approval.request')
-        User = pool.get('res.user')
-        submitter = User(Transaction().user)
-        serialize(cls, parties)
-        parties = [p for p in cls.browse(parties)
-            if p.requested_credit_limit is not None]
-        with without_check_access():
-            if not Request.request_for(parties, submitter=submitter):
-                Request.explain_nothing_requested(parties)
+        cls._request_approvals([p for p in parties
+                if p.requested_credit_limit is not None])
 
     @classmethod
     @ModelView.button
