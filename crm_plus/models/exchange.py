@@ -96,6 +96,7 @@ def _name_key(name):
 
 class ContactImportStart(ModelView):
     __name__ = 'crm.contact.import.start'
+    __string__ = "Import Contacts"
     file = fields.Binary("File", required=True, filename='filename')
     filename = fields.Char("File Name")
     format = fields.Selection(
@@ -105,6 +106,7 @@ class ContactImportStart(ModelView):
 
 class ContactImportPreview(ModelView):
     __name__ = 'crm.contact.import.preview'
+    __string__ = "Import Contacts Preview"
     format = fields.Selection(FORMATS, "Format", readonly=True)
     lines = fields.One2Many(
         'crm.contact.import.line', None, "Contacts",
@@ -113,6 +115,7 @@ class ContactImportPreview(ModelView):
 
 class ContactImportLine(ModelView):
     __name__ = 'crm.contact.import.line'
+    __string__ = "Contact to Import"
     number = fields.Integer(
         "Number", readonly=True,
         help="The card of a vCard file, the line of a CSV file.")
@@ -266,6 +269,7 @@ class ContactImport(Wizard):
 
 class ContactExportStart(ModelView):
     __name__ = 'crm.contact.export.start'
+    __string__ = "Export Contacts"
     format = fields.Selection(FORMATS, "Format", required=True)
     party_count = fields.Integer("Partners", readonly=True)
 
@@ -276,6 +280,7 @@ class ContactExportStart(ModelView):
 
 class ContactExportResult(ModelView):
     __name__ = 'crm.contact.export.result'
+    __string__ = "Exported Contacts"
     file = fields.Binary("File", filename='filename', readonly=True)
     filename = fields.Char("File Name", readonly=True)
 

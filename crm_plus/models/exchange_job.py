@@ -44,6 +44,7 @@ JOB_STATES = [
 class ContactImportJob(ModelSQL, ModelView):
     "Contact Import"
     __name__ = 'crm.contact.import.job'
+    __string__ = "Contact Import"
     company = fields.Many2One(
         'company.company', "Company", required=True, readonly=True)
     # Kept in the database rather than in the filestore: the job is short

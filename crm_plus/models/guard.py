@@ -116,11 +116,13 @@ class ReadonlyGuardMixin:
                     refused = (
                         getattr(record, 'state', None) in cls._closed_states)
                 if refused:
+                    state = cls._state_label(record)
                     raise AccessError(gettext(
-                            'crm_plus.msg_guard_readonly_write',
+                            'crm_plus.msg_guard_readonly_write' if state
+                            else 'crm_plus.msg_guard_readonly_write_no_state',
                             field=field.string,
                             record=record.rec_name,
-                            state=cls._state_label(record)))
+                            state=state))
 
     @classmethod
     def _state_label(cls, record):

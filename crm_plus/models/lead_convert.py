@@ -251,6 +251,7 @@ class LeadConvert(Wizard):
 class LeadConvertStart(ModelView):
     "Convert Lead"
     __name__ = 'crm.lead.convert.start'
+    __string__ = "Convert Lead"
 
     lead = fields.Many2One('sale.opportunity', "Lead", readonly=True)
     prospect_company = fields.Char("Company", readonly=True)

@@ -59,7 +59,7 @@ class Configuration(metaclass=PoolMeta):
     lost_reason_required = fields.Boolean(
         "Lost Reason Required",
         help="Leads and opportunities are lost only with a reason, given "
-        "with 'Mark as Lost': the host's lost transition called without "
+        "with \"Mark as Lost\": the host's lost transition called without "
         "one, by a client or another module, is refused.")
 
     @classmethod

@@ -506,6 +506,7 @@ class Opportunity(metaclass=PoolMeta):
 class ApplyDiscountStart(ModelView):
     "Apply Discount"
     __name__ = 'crm.opportunity.apply_discount.start'
+    __string__ = "Apply Discount"
 
     discount = fields.Numeric(
         "Discount", digits=DISCOUNT_DIGITS, required=True,
