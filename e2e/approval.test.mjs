@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 
 import {
     Rpc, TIMEOUT, activeTab, clickButton, decimal, logIn, openCrmMenu,
-    openRow, page, screenshot, settled, stamp, startBrowser, step,
+    page, screenshot, settled, stamp, startBrowser, step,
     stopBrowser,
 } from './support.mjs';
 
@@ -125,7 +125,11 @@ const wizard = () => page.locator('.modal.in')
     .filter({ has: page.locator('textarea[name="comment"]') });
 
 async function openRequest(reference) {
-    await openRow(reference);
+    // On the state: the cells of the document, the party, the rule and the
+    // submitter are links to their records.
+    await activeTab().locator('.treeview tbody tr', { hasText: reference })
+        .locator('td', { hasText: /^\s*Pending\s*$/ }).first().click();
+    await activeTab().locator('button#switch_').click();
     await activeTab().locator('.form-container').filter({ visible: true })
         .first().waitFor();
     await settled();
