@@ -233,8 +233,9 @@ test('an approver approves and rejects requests in the web client',
                     ['user', '=', repId],
                 ], 0, null, [['id', 'ASC']], ['label', 'description']);
             assert.deepEqual(
-                notifications.map((n) => n.label.split(':')[0]),
-                ['Approved', 'Rejected']);
+                notifications.map((n) => n.label.match(/" (\w+) for "/)[1]),
+                ['approved', 'rejected']);
+            assert.equal(notifications[0].description, approveComment);
             assert.equal(notifications[1].description, rejectComment);
         });
     });

@@ -343,7 +343,7 @@ test('an opportunity waits for its approval before it is quoted',
             await openUserMenu();
             const notice = page.locator(
                 '#user-preferences .notification-menu .notification-item',
-                { hasText: 'Approved' }).filter({ hasText: customer });
+                { hasText: 'approved for' }).filter({ hasText: customer });
             await notice.first().waitFor();
             await screenshot('approval-flow-07-notified.png');
             await page.keyboard.press('Escape');
@@ -353,7 +353,7 @@ test('an opportunity waits for its approval before it is quoted',
                 'search_read', [['model', '=', 'crm.approval.request']], 0,
                 null, [['id', 'ASC']], ['label']);
             assert.equal(notifications.length, 1);
-            assert.ok(notifications[0].label.startsWith('Approved:'));
+            assert.ok(notifications[0].label.includes('" approved for "'));
             assert.ok(notifications[0].label.includes(customer));
         });
 

@@ -487,9 +487,9 @@ class Request(Workflow, ModelSQL, ModelView):
             }
         cls._buttons.update({
                 'decide': {
-                    'invisible': Eval('state') != 'pending',
+                    'invisible': ~Eval('to_decide', False),
                     'icon': 'tryton-ok',
-                    'depends': ['state'],
+                    'depends': ['to_decide'],
                     },
                 })
 
@@ -530,11 +530,21 @@ class Request(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def get_to_decide(cls, requests, name):
+        "Whether the user may decide, for a page of requests at once"
         user_id = Transaction().user
-        return {r.id: (r.state == 'pending'
-                and user_id in {u.id for u in r.approvers()}
-                and user_id not in {d.user.id for d in r.decisions})
-            for r in requests}
+        result = dict.fromkeys((r.id for r in requests), False)
+        for sub in grouped_slice(requests):
+            with without_check_access():
+                found = cls.search([
+                        ('id', 'in', [r.id for r in sub]),
+                        ('to_decide', '=', True),
+                        ])
+            # The owners of the few documents waiting for the user
+            for request in found:
+                result[request.id] = (request.document is not None
+                    and user_id not in {
+                        u.id for u in request.document._approval_owners()})
+        return result
 
     @classmethod
     def search_to_decide(cls, name, clause):
@@ -684,6 +694,7 @@ class Request(Workflow, ModelSQL, ModelView):
         for document, rules in cls.missing(documents, transition).items():
             if rules:
                 raise UserError(gettext('crm_plus.msg_approval_required',
+                        model=document.__names__()['model'],
                         document=document.rec_name,
                         summary=cls._summary(
                             document._approval_party(),
@@ -779,7 +790,7 @@ class Request(Workflow, ModelSQL, ModelView):
                 >= r.rule.approvals_needed]
             cls.write(approved, {'state': 'approved'})
         cls._notify_users([(r, r.submitter, 'crm_plus.msg_approval_approved')
-                for r in approved])
+                for r in approved], comment=comment)
         # The next level is asked on behalf of the same submitter.
         by_submitter = defaultdict(set)
         for request in approved:
