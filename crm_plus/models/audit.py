@@ -59,9 +59,22 @@ def _reference(field, value):
     return '%s,%s' % (model, int(id_))
 
 
-def _text(field, value, names):
+def _decimals(field, row):
+    """The number of decimals the Numeric field shows in the row read with
+    its digits, or None when it has no fixed number"""
+    digits = getattr(field, 'digits', None)
+    if isinstance(digits, str):
+        # The name of the record that gives the digits: the currency.
+        return (row.get(digits + '.') or {}).get('digits')
+    if isinstance(digits, tuple) and isinstance(digits[1], int):
+        return digits[1]
+    return None
+
+
+def _text(field, value, names, decimals=None):
     """The value as a text an auditor reads, and its raw form; names are
-    the names of the related records by 'model,id'"""
+    the names of the related records by 'model,id', decimals those the
+    field shows: a client sends 13450.5 for 13,450.50"""
     if value is None or value == '':
         return None, None
     if field._type in {'many2one', 'reference'}:
@@ -78,6 +91,11 @@ def _text(field, value, names):
     if isinstance(value, datetime.date):
         return value.isoformat(), None
     if isinstance(value, decimal.Decimal):
+        if decimals is not None and value.is_finite():
+            try:
+                value = value.quantize(decimal.Decimal(1).scaleb(-decimals))
+            except decimal.InvalidOperation:
+                pass
         return str(value), None
     return str(value), None
 
@@ -383,6 +401,10 @@ class AuditMixin:
         """Read the names of the records in one read, with the record's own
         name and its document if identity"""
         to_read = set(names)
+        for name in names:
+            digits = getattr(cls._fields[name], 'digits', None)
+            if isinstance(digits, str):
+                to_read.add(digits + '.digits')
         if identity:
             to_read.update(cls._audit_name)
             if cls._audit_document:
@@ -469,8 +491,10 @@ class AuditMixin:
                         and not row.get(name)):
                     # Unticked is the absence of a value.
                     continue
-                old_value, old_raw = _text(field, old_row.get(name), related)
-                new_value, new_raw = _text(field, new_row.get(name), related)
+                old_value, old_raw = _text(field, old_row.get(name), related,
+                    _decimals(field, old_row))
+                new_value, new_raw = _text(field, new_row.get(name), related,
+                    _decimals(field, new_row))
                 if (old_value, old_raw) == (new_value, new_raw):
                     continue
                 entry_event = event
