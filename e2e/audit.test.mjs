@@ -304,7 +304,11 @@ test('the audit trail tells who changed what on an opportunity',
             await openRelated('Audit Trail');
             const rows = await listRows();
             console.log('Audit Trail:', JSON.stringify(rows, null, 1));
-            console.log('layout:', JSON.stringify(await layout()));
+            const fit = await layout();
+            console.log('layout:', JSON.stringify(fit));
+            // Old and new values on screen, at 1366 px with the menu open.
+            assert.ok(fit.listOverflow <= 0, JSON.stringify(fit));
+            assert.ok(fit.pageOverflow <= 0, JSON.stringify(fit));
             await screenshot('audit-01-trail.png');
             assertReadable(rows);
             // The deal's own trail only, the salesperson's changes first.
@@ -316,6 +320,13 @@ test('the audit trail tells who changed what on an opportunity',
             const stage = rowOf(rows, 'Stage', salespersonName);
             assert.equal(stage.Old, stages[0].rec_name);
             assert.equal(stage.New, stages[1].rec_name);
+            // The probability as the form shows it.
+            const probability = rowOf(rows, 'Conversion Probability',
+                salespersonName);
+            const percent = (stage) =>
+                `${Math.round(stage.probability * 100)} %`;
+            assert.equal(probability.Old, percent(stages[0]));
+            assert.equal(probability.New, percent(stages[1]));
             const amount = rowOf(rows, 'Amount', salespersonName);
             assert.equal(Number(amount.Old), Number(amountBefore));
             assert.equal(Number(amount.New), Number(amountTyped));
@@ -373,7 +384,11 @@ test('the audit trail tells who changed what on an opportunity',
                     { hasText: renamed }).first().waitFor();
                 const rows = await listRows();
                 console.log('CRM > Audit:', JSON.stringify(rows, null, 1));
-                console.log('layout:', JSON.stringify(await layout()));
+                const fit = await layout();
+                console.log('layout:', JSON.stringify(fit));
+                // Old and new values on screen, at 1366 px with the menu open.
+                assert.ok(fit.listOverflow <= 0, JSON.stringify(fit));
+                assert.ok(fit.pageOverflow <= 0, JSON.stringify(fit));
                 await screenshot('audit-02-manager.png');
                 assertReadable(rows);
                 assert.equal(rows.length, entries.length);

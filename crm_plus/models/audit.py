@@ -71,10 +71,11 @@ def _decimals(field, row):
     return None
 
 
-def _text(field, value, names, decimals=None):
+def _text(field, value, names, decimals=None, percent=False):
     """The value as a text an auditor reads, and its raw form; names are
     the names of the related records by 'model,id', decimals those the
-    field shows: a client sends 13450.5 for 13,450.50"""
+    field shows: a client sends 13450.5 for 13,450.50; percent if the
+    field is a fraction shown as a percentage"""
     if value is None or value == '':
         return None, None
     if field._type in {'many2one', 'reference'}:
@@ -90,6 +91,11 @@ def _text(field, value, names, decimals=None):
         return value.isoformat(' ', 'seconds'), None
     if isinstance(value, datetime.date):
         return value.isoformat(), None
+    if percent and isinstance(value, (int, float)):
+        # Shown as a percentage in the forms: 0.25 reads 25 %.
+        shown = decimal.Decimal(str(value)) * 100
+        shown = shown.quantize(decimal.Decimal('0.01')).normalize()
+        return '{:f} %'.format(shown), None
     if isinstance(value, decimal.Decimal):
         if decimals is not None and value.is_finite():
             try:
@@ -381,6 +387,8 @@ class AuditMixin:
     # one filled: stored fields rather than a computed rec_name, which
     # costs more than the rest of the trail on large batches.
     _audit_name = ('rec_name',)
+    # The fractions the forms show as percentages.
+    _audit_percent = set()
 
     @classmethod
     def _audit_field_names(cls):
@@ -491,10 +499,11 @@ class AuditMixin:
                         and not row.get(name)):
                     # Unticked is the absence of a value.
                     continue
+                percent = name in cls._audit_percent
                 old_value, old_raw = _text(field, old_row.get(name), related,
-                    _decimals(field, old_row))
+                    _decimals(field, old_row), percent)
                 new_value, new_raw = _text(field, new_row.get(name), related,
-                    _decimals(field, new_row))
+                    _decimals(field, new_row), percent)
                 if (old_value, old_raw) == (new_value, new_raw):
                     continue
                 entry_event = event
@@ -610,6 +619,7 @@ class PartyCreditLimitAmount(AuditMixin, metaclass=PoolMeta):
 class Opportunity(AuditMixin, metaclass=PoolMeta):
     __name__ = 'sale.opportunity'
     _audit_name = ('number',)
+    _audit_percent = {'conversion_probability'}
     # Bookkeeping of the server, derived from what is audited.
     _audit_skip = {
         'stage_since', 'warnings_notified', 'evaluated_at', 'previous_score',
