@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-    Rpc, TIMEOUT, activeTab, clickButton, decimal, field, formatted, logIn,
-    openCrmMenu, openFormPage, openRow, page, screenshot, settled, stamp,
-    startBrowser, step, stopBrowser,
+    activeTab, clickButton, decimal, dialog, field, formatted, logIn, logOut,
+    openCrmMenu, openFormPage, openRow, openUserMenu, page, Rpc, screenshot,
+    settled, stamp, startBrowser, step, stopBrowser, TIMEOUT,
 } from './support.mjs';
 
 const lower = stamp.toLowerCase();
@@ -36,37 +36,6 @@ let total;
 let totalShown;
 // The product of the deal's line, as the client names it.
 let product;
-
-async function groupIds(...names) {
-    const ids = await admin.model('res.group', 'search',
-        [['name', 'in', names]]);
-    assert.equal(ids.length, names.length, names.join(', '));
-    return ids;
-}
-
-async function createEmployee(name) {
-    const [partyId] = await admin.model('party.party', 'create', [{
-        name, party_kind: 'person',
-    }]);
-    const [employeeId] = await admin.model('company.employee', 'create', [{
-        party: partyId, company,
-    }]);
-    return employeeId;
-}
-
-async function createUser(name, login, groups, employeeId) {
-    const [userId] = await admin.model('res.user', 'create', [{
-        name,
-        login,
-        password: secret,
-        groups: [['add', groups]],
-        companies: [['add', [company]]],
-        company,
-        employees: [['add', [employeeId]]],
-        employee: employeeId,
-    }]);
-    return userId;
-}
 
 // The most expensive salable goods of the catalogue (the demo's).
 async function salableProduct() {
@@ -95,16 +64,26 @@ async function requestsOfDeal() {
 before(async () => {
     admin = await Rpc.login();
     company = admin.context.company;
-    const rep = await createEmployee(`E2E Flow Rep ${stamp}`);
-    const boss = await createEmployee(`E2E Flow Manager ${stamp}`);
+    const rep = await admin.createEmployee(`E2E Flow Rep ${stamp}`);
+    const boss = await admin.createEmployee(`E2E Flow Manager ${stamp}`);
     await admin.model('crm.team', 'create', [{
         name: `E2E Flow ${stamp}`, code: `F${stamp}`, company,
         leader: boss, members: [['add', [rep]]],
     }]);
-    await createUser(`E2E Flow Rep ${stamp}`, salespersonLogin,
-        await groupIds('CRM User', 'Sales'), rep);
-    const managerId = await createUser(`E2E Flow Manager ${stamp}`,
-        managerLogin, await groupIds('CRM Manager', 'Sales'), boss);
+    await admin.createUser({
+        name: `E2E Flow Rep ${stamp}`,
+        login: salespersonLogin,
+        password: secret,
+        groups: ['CRM User', 'Sales'],
+        employee: rep,
+    });
+    const managerId = await admin.createUser({
+        name: `E2E Flow Manager ${stamp}`,
+        login: managerLogin,
+        password: secret,
+        groups: ['CRM Manager', 'Sales'],
+        employee: boss,
+    });
 
     // Above every deal of the database: only this test's reaches it.
     const [largest] = await admin.model('sale.opportunity', 'search_read',
@@ -177,35 +156,10 @@ after(async () => {
     }
 });
 
-// The dialog the client shows a message of the server in.
-const dialog = (text) => page.locator('.modal.in', { hasText: text })
-    .filter({ visible: true });
-
 async function closeDialog(text) {
     const shown = dialog(text);
     await shown.locator('.modal-footer button').first().click();
     await shown.waitFor({ state: 'detached' }).catch(() => {});
-    await settled();
-}
-
-// The user menu at the top right: notifications, preferences, logout.
-async function openUserMenu() {
-    await page.locator('#user-preferences > a.dropdown-toggle').click();
-    await page.locator('#user-preferences .notification-menu')
-        .filter({ visible: true }).waitFor();
-    await settled();
-}
-
-async function logOut() {
-    await openUserMenu();
-    await page.locator('#user-preferences .notification-menu a',
-        { hasText: /^\s*Logout\s*$/ }).click();
-    // The client asks before it closes the tabs.
-    const ask = dialog('close all tabs');
-    await ask.waitFor();
-    await ask.locator('.modal-footer button', { hasText: /^\s*OK\s*$/i })
-        .click();
-    await page.locator('.login-dialog').waitFor();
     await settled();
 }
 

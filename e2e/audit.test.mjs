@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-    Rpc, TIMEOUT, activeTab, decimal, field, formatted, logIn, openCrmMenu,
-    openRow, page, screenshot, settled, stamp, startBrowser, step,
-    stopBrowser,
+    activeTab, decimal, field, formatted, logIn, logOut, openCrmMenu, openRow,
+    page, Rpc, screenshot, settled, stamp, startBrowser, step, stopBrowser,
+    TIMEOUT,
 } from './support.mjs';
 
 const lower = stamp.toLowerCase();
@@ -35,37 +35,6 @@ let stages;
 // The model's name as the client offers it in the Document filter.
 let opportunityModelName;
 
-async function groupIds(...names) {
-    const ids = await admin.model('res.group', 'search',
-        [['name', 'in', names]]);
-    assert.equal(ids.length, names.length, names.join(', '));
-    return ids;
-}
-
-async function createEmployee(name) {
-    const [partyId] = await admin.model('party.party', 'create', [{
-        name, party_kind: 'person',
-    }]);
-    const [employeeId] = await admin.model('company.employee', 'create', [{
-        party: partyId, company: admin.context.company,
-    }]);
-    return employeeId;
-}
-
-async function createUser(name, login, groups, employeeId) {
-    const [userId] = await admin.model('res.user', 'create', [{
-        name,
-        login,
-        password: secret,
-        groups: [['add', groups]],
-        companies: [['add', [admin.context.company]]],
-        company: admin.context.company,
-        employees: [['add', [employeeId]]],
-        employee: employeeId,
-    }]);
-    return userId;
-}
-
 // The entries of the deal's trail, newest first, as a user reads them.
 async function trail(rpc) {
     return rpc.model('crm.audit.entry', 'search_read', [
@@ -80,16 +49,26 @@ async function trail(rpc) {
 before(async () => {
     admin = await Rpc.login();
     const company = admin.context.company;
-    const rep = await createEmployee(salespersonName);
-    const boss = await createEmployee(managerName);
+    const rep = await admin.createEmployee(salespersonName);
+    const boss = await admin.createEmployee(managerName);
     await admin.model('crm.team', 'create', [{
         name: `E2E Audit ${stamp}`, code: `U${stamp}`, company,
         leader: boss, members: [['add', [rep]]],
     }]);
-    await createUser(salespersonName, salespersonLogin,
-        await groupIds('CRM User', 'Sales'), rep);
-    await createUser(managerName, managerLogin,
-        await groupIds('CRM Manager', 'Sales'), boss);
+    await admin.createUser({
+        name: salespersonName,
+        login: salespersonLogin,
+        password: secret,
+        groups: ['CRM User', 'Sales'],
+        employee: rep,
+    });
+    await admin.createUser({
+        name: managerName,
+        login: managerLogin,
+        password: secret,
+        groups: ['CRM Manager', 'Sales'],
+        employee: boss,
+    });
 
     const [method] = await admin.model('crm.sales_method', 'search_read',
         [['name', '=', 'Standard Sale']], 0, 1, null, ['stages']);
@@ -118,31 +97,6 @@ before(async () => {
 });
 
 after(stopBrowser);
-
-// The dialog the client shows a message of the server in.
-const dialog = (text) => page.locator('.modal.in', { hasText: text })
-    .filter({ visible: true });
-
-// The user menu at the top right: notifications, preferences, logout.
-async function openUserMenu() {
-    await page.locator('#user-preferences > a.dropdown-toggle').click();
-    await page.locator('#user-preferences .notification-menu')
-        .filter({ visible: true }).waitFor();
-    await settled();
-}
-
-async function logOut() {
-    await openUserMenu();
-    await page.locator('#user-preferences .notification-menu a',
-        { hasText: /^\s*Logout\s*$/ }).click();
-    // The client asks before it closes the tabs.
-    const ask = dialog('close all tabs');
-    await ask.waitFor();
-    await ask.locator('.modal-footer button', { hasText: /^\s*OK\s*$/i })
-        .click();
-    await page.locator('.login-dialog').waitFor();
-    await settled();
-}
 
 // The rows of the list shown, as objects keyed by the visible columns'
 // titles.

@@ -75,6 +75,43 @@ export class Rpc {
         return Rpc.call(this.session, `model.${model}.${method}`,
             [...args, this.context]);
     }
+
+    // --- what a test sets up as the administrator ---
+
+    async groupIds(...names) {
+        const ids = await this.model('res.group', 'search',
+            [['name', 'in', names]]);
+        assert.equal(ids.length, names.length, names.join(', '));
+        return ids;
+    }
+
+    // An employee of the session's company, a person of that name.
+    async createEmployee(name) {
+        const [partyId] = await this.model('party.party', 'create', [{
+            name, party_kind: 'person',
+        }]);
+        const [employeeId] = await this.model('company.employee', 'create', [{
+            party: partyId, company: this.context.company,
+        }]);
+        return employeeId;
+    }
+
+    // A user of the session's company in the groups named, who is the
+    // employee.
+    async createUser({ name, login: userLogin, password: secret, groups,
+        employee }) {
+        const [userId] = await this.model('res.user', 'create', [{
+            name,
+            login: userLogin,
+            password: secret,
+            groups: [['add', await this.groupIds(...groups)]],
+            companies: [['add', [this.context.company]]],
+            company: this.context.company,
+            employees: [['add', [employee]]],
+            employee,
+        }]);
+        return userId;
+    }
 }
 
 // Decimals travel as {"__class__": "Decimal", "decimal": "..."}.
@@ -201,6 +238,43 @@ export async function logIn(user = login, secret = password) {
 
 // Open the list of a CRM menu entry, e.g. openCrmMenu('Partners'), or of
 // an entry of CRM submenus, e.g. openCrmMenu('Receivables', ['Reports']).
+// The dialog the client shows a message of the server in.
+export const dialog = (text) => page.locator('.modal.in', { hasText: text })
+    .filter({ visible: true });
+
+// The user menu at the top right: notifications, preferences, logout.
+export async function openUserMenu() {
+    const menu = page.locator('#user-preferences .notification-menu')
+        .filter({ visible: true });
+    // A click while a dialog is still closing can be lost on a busy
+    // machine: click again until the menu shows.
+    for (let attempt = 1; ; attempt++) {
+        await page.locator('#user-preferences > a.dropdown-toggle').click();
+        try {
+            await menu.waitFor({ timeout: TIMEOUT / 6 });
+            break;
+        } catch (error) {
+            if (attempt === 3) {
+                throw error;
+            }
+        }
+    }
+    await settled();
+}
+
+export async function logOut() {
+    await openUserMenu();
+    await page.locator('#user-preferences .notification-menu a',
+        { hasText: /^\s*Logout\s*$/ }).click();
+    // The client asks before it closes the tabs.
+    const ask = dialog('close all tabs');
+    await ask.waitFor();
+    await ask.locator('.modal-footer button', { hasText: /^\s*OK\s*$/i })
+        .click();
+    await page.locator('.login-dialog').waitFor();
+    await settled();
+}
+
 export async function openCrmMenu(title, submenus = []) {
     const menu = page.locator('#menu');
     const entry = menu.locator(`.column-char[title="${title}"]`);

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-    Rpc, TIMEOUT, activeTab, decimal, logIn, openCrmMenu, page, screenshot,
-    settled, stamp, startBrowser, step, stopBrowser,
+    activeTab, decimal, logIn, openCrmMenu, page, Rpc, screenshot, settled,
+    stamp, startBrowser, step, stopBrowser, TIMEOUT,
 } from './support.mjs';
 
 const lower = stamp.toLowerCase();
@@ -23,36 +23,6 @@ const southCustomer = `E2E South Customer ${stamp}`;
 
 let admin;
 let southId;
-
-async function groupIds(...names) {
-    const ids = await admin.model('res.group', 'search',
-        [['name', 'in', names]]);
-    assert.equal(ids.length, names.length, names.join(', '));
-    return ids;
-}
-
-async function createEmployee(name) {
-    const [partyId] = await admin.model('party.party', 'create', [{
-        name, party_kind: 'person',
-    }]);
-    const [employeeId] = await admin.model('company.employee', 'create', [{
-        party: partyId, company: admin.context.company,
-    }]);
-    return employeeId;
-}
-
-async function createUser(name, login, groups, employeeId) {
-    await admin.model('res.user', 'create', [{
-        name,
-        login,
-        password: secret,
-        groups: [['add', groups]],
-        companies: [['add', [admin.context.company]]],
-        company: admin.context.company,
-        employees: [['add', [employeeId]]],
-        employee: employeeId,
-    }]);
-}
 
 async function createDeal(description, customer, employeeId, teamId) {
     const [partyId] = await admin.model('party.party', 'create', [{
@@ -72,9 +42,9 @@ async function createDeal(description, customer, employeeId, teamId) {
 before(async () => {
     admin = await Rpc.login();
     // Two administrative teams of one representative each.
-    const north = await createEmployee(`E2E North Rep ${stamp}`);
-    const south = await createEmployee(`E2E South Rep ${stamp}`);
-    const boss = await createEmployee(`E2E Sales Manager ${stamp}`);
+    const north = await admin.createEmployee(`E2E North Rep ${stamp}`);
+    const south = await admin.createEmployee(`E2E South Rep ${stamp}`);
+    const boss = await admin.createEmployee(`E2E Sales Manager ${stamp}`);
     const [northTeam, southTeam] = await admin.model('crm.team', 'create', [
         {
             name: `E2E North ${stamp}`, code: `N${stamp}`,
@@ -85,10 +55,20 @@ before(async () => {
             company: admin.context.company, members: [['add', [south]]],
         },
     ]);
-    await createUser(`E2E North Rep ${stamp}`, salespersonLogin,
-        await groupIds('CRM User', 'Sales'), north);
-    await createUser(`E2E Sales Manager ${stamp}`, managerLogin,
-        await groupIds('CRM Manager', 'Sales'), boss);
+    await admin.createUser({
+        name: `E2E North Rep ${stamp}`,
+        login: salespersonLogin,
+        password: secret,
+        groups: ['CRM User', 'Sales'],
+        employee: north,
+    });
+    await admin.createUser({
+        name: `E2E Sales Manager ${stamp}`,
+        login: managerLogin,
+        password: secret,
+        groups: ['CRM Manager', 'Sales'],
+        employee: boss,
+    });
     await createDeal(northDeal, northCustomer, north, northTeam);
     southId = await createDeal(southDeal, southCustomer, south, southTeam);
 });

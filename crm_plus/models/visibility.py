@@ -225,7 +225,18 @@ class Configuration(CompanyMultiValueMixin, metaclass=PoolMeta):
             'crm.configuration.visibility').default_team_visibility()
 
 
-class ConfigurationVisibility(ModelSQL, CompanyValueMixin):
+class VisibilityCacheMixin:
+    "A model whose changes change who sees what: the setting, the teams"
+    __slots__ = ()
+
+    @classmethod
+    def on_modification(cls, mode, records, field_names=None):
+        super().on_modification(mode, records, field_names=field_names)
+        clear_visibility_cache()
+
+
+class ConfigurationVisibility(
+        VisibilityCacheMixin, ModelSQL, CompanyValueMixin):
     "CRM configuration of visibility"
     __name__ = 'crm.configuration.visibility'
     __string__ = "CRM Configuration Visibility"
@@ -236,37 +247,17 @@ class ConfigurationVisibility(ModelSQL, CompanyValueMixin):
     def default_team_visibility(cls):
         return True
 
-    @classmethod
-    def on_modification(cls, mode, records, field_names=None):
-        super().on_modification(mode, records, field_names=field_names)
-        clear_visibility_cache()
 
-
-class Team(metaclass=PoolMeta):
+class Team(VisibilityCacheMixin, metaclass=PoolMeta):
     __name__ = 'crm.team'
 
-    @classmethod
-    def on_modification(cls, mode, teams, field_names=None):
-        super().on_modification(mode, teams, field_names=field_names)
-        clear_visibility_cache()
 
-
-class TeamMember(metaclass=PoolMeta):
+class TeamMember(VisibilityCacheMixin, metaclass=PoolMeta):
     __name__ = 'crm.team.member'
 
-    @classmethod
-    def on_modification(cls, mode, members, field_names=None):
-        super().on_modification(mode, members, field_names=field_names)
-        clear_visibility_cache()
 
-
-class UserEmployee(metaclass=PoolMeta):
+class UserEmployee(VisibilityCacheMixin, metaclass=PoolMeta):
     __name__ = 'res.user-company.employee'
-
-    @classmethod
-    def on_modification(cls, mode, records, field_names=None):
-        super().on_modification(mode, records, field_names=field_names)
-        clear_visibility_cache()
 
 
 class OpportunityReportingMixin:
