@@ -37,18 +37,6 @@ let totalShown;
 // The product of the deal's line, as the client names it.
 let product;
 
-// The most expensive salable goods of the catalogue (the demo's).
-async function salableProduct() {
-    const products = await admin.model('product.product', 'search_read',
-        [['salable', '=', true], ['type', '=', 'goods']], 0, null, null,
-        ['rec_name', 'sale_uom', 'template.list_price']);
-    assert.ok(products.length, 'a salable product');
-    const price = (p) => Number(p['template.']?.list_price?.decimal ?? 0);
-    products.sort((a, b) => price(b) - price(a));
-    assert.ok(price(products[0]) > 0, 'a product with a list price');
-    return [products[0], price(products[0])];
-}
-
 async function opportunity(fields) {
     const [record] = await admin.model('sale.opportunity', 'read',
         [opportunityId], fields);
@@ -117,10 +105,10 @@ before(async () => {
     }]);
     const [{ addresses: [addressId] }] = await admin.model('party.party',
         'read', [partyId], ['addresses']);
-    const [goods, price] = await salableProduct();
+    const goods = await admin.salableGoods();
     product = goods.rec_name;
     // The price policy may lower the list price: a few more than needed.
-    const quantity = Math.ceil(value / price / 0.8);
+    const quantity = Math.ceil(value / goods.price / 0.8);
     [opportunityId] = await admin.model('sale.opportunity', 'create', [{
         description: deal,
         party: partyId,

@@ -96,6 +96,19 @@ export class Rpc {
         return employeeId;
     }
 
+    // The most expensive salable goods of the catalogue (the demo's), with
+    // their list price as a number.
+    async salableGoods() {
+        const products = await this.model('product.product', 'search_read',
+            [['salable', '=', true], ['type', '=', 'goods']], 0, null, null,
+            ['rec_name', 'sale_uom', 'template.list_price']);
+        assert.ok(products.length, 'a salable product');
+        const price = (p) => Number(p['template.']?.list_price?.decimal ?? 0);
+        products.sort((a, b) => price(b) - price(a));
+        assert.ok(price(products[0]) > 0, 'a product with a list price');
+        return { ...products[0], price: price(products[0]) };
+    }
+
     // A user of the session's company in the groups named, who is the
     // employee.
     async createUser({ name, login: userLogin, password: secret, groups,
