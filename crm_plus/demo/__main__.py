@@ -65,9 +65,9 @@ def main(args=None):
     for label, count in counts.items():
         print("%s  %d" % (label.ljust(width), count))
     print()
-    for login, groups in generator.logins:
-        print("login: %s  password: %s  groups: %s" % (
-                login, PASSWORD, ", ".join(groups)))
+    for login, role, groups in generator.logins:
+        print("login: %s  password: %s  role: %s  groups: %s" % (
+                login, PASSWORD, role, ", ".join(groups)))
     return 0
 
 
