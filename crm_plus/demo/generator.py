@@ -358,7 +358,7 @@ class Generator:
         self.company, = Company.create([{
                     'party': party.id,
                     'currency': self.currencies['EUR'].id,
-                    'timezone': 'Europe/Madrid',
+                    'timezone': TIMEZONE,
                     }])
         # The administrator works in the company, so the clients show its
         # records.
