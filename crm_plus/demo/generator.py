@@ -1748,8 +1748,12 @@ class Generator:
             elif (opportunity.state in {'lead', 'opportunity'}
                     and rng.random() < 0.04):
                 frozen.append(opportunity)
-        Line.create(lines)
-        Influencer.create(influencers)
+        for index in range(0, len(lines), BATCH):
+            Line.create(lines[index:index + BATCH])
+        # Bosses come before the people who report to them, so that each
+        # list finds the parents of its influencers.
+        for index in range(0, len(influencers), BATCH):
+            Influencer.create(influencers[index:index + BATCH])
         to_write = []
         for opportunity, reason, winner in lost:
             price = None
