@@ -14,8 +14,9 @@ def parse_arguments(args=None):
     parser = argparse.ArgumentParser(
         prog='python -m trytond.modules.crm_plus.demo',
         description="Create deterministic demo data (a company, its sales "
-        "organisation, partners, opportunities and sales) in a database "
-        "where crm_plus is activated.")
+        "organisation, partners, opportunities, sales, shipments, invoices "
+        "and payments, dated in the year before today) in a database where "
+        "crm_plus is activated.")
     parser.add_argument(
         '-c', '--config', dest='configfile', metavar='FILE',
         default=os.environ.get('TRYTOND_CONFIG'),

@@ -37,10 +37,12 @@ BATCH = 500
 
 # How many opportunities are converted, quoted, confirmed and cancelled
 # through the host's own workflow, their confirmed sales then processed into
-# shipments and invoices: all of them up to a scale of about 2,000. Beyond,
-# the rest of the sales are created directly in the state the workflow
-# would have left them, because the workflow costs some 15 ms per sale and
-# the processing some 30 ms more, which would dominate large runs.
+# shipments and invoices, shipped, invoiced and paid: all of them up to a
+# scale of about 2,000. Beyond, the rest of the sales are created directly
+# in the state the workflow would have left them, confirmed and waiting to
+# be processed, because the workflow costs some 15 ms per sale, the
+# processing some 30 ms more and the delivery, invoice and payment some
+# 150 ms more, which would dominate large runs.
 WORKFLOW_LIMIT = 1000
 
 PASSWORD = 'Tryton-CRM-demo'
@@ -105,9 +107,8 @@ SKIPPED_TASKS = {'print_invoice'}
 
 # The tables that the host locks when the demo creates the first record of
 # a singleton (the configurations), fiscal years, periods and the journals
-# of a period, or moves stock on a database without row locks: the
-# transaction takes these locks from its start, instead of being started
-# again for each.
+# of a period: the transaction takes these locks from its start, instead of
+# being started again for each.
 LOCKED_TABLES = [
     'account_configuration',
     'account_fiscalyear',
@@ -1478,8 +1479,8 @@ class Generator:
         invoiced = defaultdict(list)
         payments = {}
         for sale in Sale.browse(self.orders):
-            # Every order draws its dates, so that the day of the run
-            # decides only how far its story has gone.
+            # Every order draws its dates and habit, wherever its story
+            # stops, so that the next orders draw the same.
             ship_date = sale.sale_date + dt.timedelta(
                 days=rng.randint(*SHIPPING_DAYS))
             invoice_date = ship_date + dt.timedelta(
