@@ -14,8 +14,9 @@ def parse_arguments(args=None):
     parser = argparse.ArgumentParser(
         prog='python -m trytond.modules.crm_plus.demo',
         description="Create deterministic demo data (a company, its sales "
-        "organisation, partners, opportunities and sales) in a database "
-        "where crm_plus is activated.")
+        "organisation, partners, opportunities, sales, shipments, invoices "
+        "and payments, dated in the year before today) in a database where "
+        "crm_plus is activated.")
     parser.add_argument(
         '-c', '--config', dest='configfile', metavar='FILE',
         default=os.environ.get('TRYTOND_CONFIG'),
@@ -65,9 +66,9 @@ def main(args=None):
     for label, count in counts.items():
         print("%s  %d" % (label.ljust(width), count))
     print()
-    for login, groups in generator.logins:
-        print("login: %s  password: %s  groups: %s" % (
-                login, PASSWORD, ", ".join(groups)))
+    for login, role, groups in generator.logins:
+        print("login: %s  password: %s  role: %s  groups: %s" % (
+                login, PASSWORD, role, ", ".join(groups)))
     return 0
 
 

@@ -2,11 +2,13 @@
 # this repository contains the full copyright notices and license terms.
 """Deterministic demo data for crm_plus.
 
-One run creates, in a single transaction, a company with its books for the
-current year, a sales organisation (employees, users, territories, teams),
-a product catalogue, partners and a year of leads, opportunities and sales.
-The same scale and seed give the same records; dates are placed in the
-fiscal year of the run, so only the year moves them.
+One run creates, in a single transaction, a company with its books, a
+sales organisation (employees, users, territories, teams), a product
+catalogue, partners and the last twelve months of leads, opportunities and
+sales, the orders shipped, invoiced and paid (or not) as the host's own
+workflows do. The same scale and seed give the same records; their dates
+are counted back from the day of the run, so that every deal closed,
+delivery, invoice and payment is in the past, whatever that day is.
 """
 import datetime as dt
 import random
@@ -16,6 +18,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from decimal import Decimal
 from itertools import accumulate
+from zoneinfo import ZoneInfo
 
 from sql import Null, Table
 from sql.aggregate import Max
@@ -23,7 +26,6 @@ from sql.aggregate import Max
 from trytond import backend
 from trytond.pool import Pool
 from trytond.transaction import Transaction, TransactionError
-from trytond.worker import run_task
 
 from . import words
 
@@ -35,13 +37,21 @@ BATCH = 500
 
 # How many opportunities are converted, quoted, confirmed and cancelled
 # through the host's own workflow, their confirmed sales then processed into
-# shipments and invoices: all of them up to a scale of about 2,000. Beyond,
-# the rest of the sales are created directly in the state the workflow
-# would have left them, because the workflow costs some 15 ms per sale and
-# the processing some 30 ms more, which would dominate large runs.
+# shipments and invoices, shipped, invoiced and paid: all of them up to a
+# scale of about 2,000. Beyond, the rest of the sales are created directly
+# in the state the workflow would have left them, confirmed and waiting to
+# be processed, because the workflow costs some 15 ms per sale, the
+# processing some 30 ms more and the delivery, invoice and payment some
+# 150 ms more, which would dominate large runs.
 WORKFLOW_LIMIT = 1000
 
 PASSWORD = 'Tryton-CRM-demo'
+
+# The timezone of the demo company: its "today" is the one of the host's
+# dates (due dates, overdue amounts), whatever the machine's timezone.
+TIMEZONE = 'Europe/Madrid'
+# Days of history before the day of the run
+HISTORY_DAYS = 365
 
 # Opportunity states and their share; 'converted' and 'won' get sales.
 STATES = [
@@ -59,15 +69,53 @@ LEAD_WITHOUT_PARTY = 0.35
 PERSON_SHARE = 0.15
 
 USERS = [
-    # login, role of the employee, CRM group
-    ('manager', 'director', 'group_crm_manager'),
-    ('crm_admin', 'operations', 'group_crm_admin'),
+    # login, role of the employee, CRM group, what the login is for
+    ('manager', 'director', 'group_crm_manager', "sales manager"),
+    ('crm_admin', 'operations', 'group_crm_admin', "CRM administrator"),
     ]
 SALES_USERS = 5
 HOST_GROUPS = [
     ('sale', 'group_sale'),
     ('sale_opportunity', 'group_opportunity'),
     ('party', 'group_party_admin'),
+    ]
+# The accountant reads the receivables of the CRM and keeps the books: the
+# invoices, payments and credit limits of the host's accounting.
+ACCOUNTANT = 'accountant'
+ACCOUNTANT_GROUPS = [
+    ('crm_plus', 'group_crm_accountant'),
+    ('account', 'group_account'),
+    ('account_credit_limit', 'group_credit_limit'),
+    ]
+
+# Days from the order to its delivery, and from the delivery to the invoice
+SHIPPING_DAYS = (1, 10)
+INVOICING_DAYS = (0, 5)
+# How customers pay their invoices (due in 30 days): the share of invoices,
+# and the days from the invoice to the payment. Payments that would fall
+# after the day of the run have not come yet.
+PAYMENT_HABITS = [
+    ('on time', 55, (5, 30)),
+    ('late', 15, (35, 90)),
+    ('in part', 15, (10, 40)),
+    ('never', 15, None),
+    ]
+# The share of the invoice paid by those who pay in part
+PART_PAID = (0.3, 0.7)
+# Queued methods the demo does not run: printing the invoices
+SKIPPED_TASKS = {'print_invoice'}
+
+# The tables that the host locks when the demo creates the first record of
+# a singleton (the configurations), fiscal years, periods and the journals
+# of a period: the transaction takes these locks from its start, instead of
+# being started again for each.
+LOCKED_TABLES = [
+    'account_configuration',
+    'account_fiscalyear',
+    'account_period',
+    'account_journal_period',
+    'crm_configuration',
+    'sale_configuration',
     ]
 
 
@@ -100,9 +148,11 @@ class Generator:
             raise ValueError("scale must be positive")
         self.scale = scale
         self.seed = seed
-        year = dt.date.today().year
-        self.year_start = dt.date(year, 1, 1)
-        self.year_end = dt.date(year, 12, 31)
+        self.today = dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+        # Every date of the history is in the past: from a year ago to
+        # yesterday.
+        self.first_day = self.today - dt.timedelta(days=HISTORY_DAYS)
+        self.last_day = self.today - dt.timedelta(days=1)
         self.log = log or (lambda message: None)
         self.started = time.monotonic()
         self.logins = []
@@ -132,13 +182,7 @@ class Generator:
         pool = Pool(database)
         with Transaction().start(database, 0, readonly=True):
             pool.init()
-        # The host locks the tables of the account configuration (a
-        # singleton), of fiscal years and of periods when it creates them;
-        # the transaction takes these locks from the start instead of being
-        # started again for each.
-        extras = {'_lock_tables': [
-                'account_configuration', 'account_fiscalyear',
-                'account_period']}
+        extras = {'_lock_tables': list(LOCKED_TABLES)}
         while True:
             # Every attempt draws the same data.
             self.rng = random.Random(self.seed)
@@ -148,21 +192,16 @@ class Generator:
                     self.check_database()
                     self.create_all()
                 except TransactionError as exception:
-                    # As the host's dispatcher: start again with the table
-                    # locks the transaction asked for.
+                    # As the host's dispatcher: start again with the locks
+                    # the transaction asked for. LOCKED_TABLES has those
+                    # that this version of the host asks for; a later one
+                    # may ask for others.
                     transaction.rollback()
                     exception.fix(extras)
-                    self.step("Starting again with the locks asked for")
+                    self.step("Starting again with the locks asked for "
+                        "(%s): add them to LOCKED_TABLES" % extras)
                     continue
             break
-        # Without a queue worker the host runs what the transaction queued
-        # (the processing of confirmed sales) after the commit, each in its
-        # own transaction; do the same. With a worker, the worker does it.
-        queued = Transaction().tasks
-        if queued:
-            self.step("Processing the confirmed sales")
-        while queued:
-            run_task(pool, queued.pop())
         with Transaction().start(database, 0, readonly=True):
             summary = self.summary()
         self.step("Done")
@@ -222,6 +261,9 @@ class Generator:
             self.step("Running %d opportunities through the sales workflow"
                 % len(self.workflow))
             self.run_workflow()
+            self.step("Delivering, invoicing and collecting %d orders"
+                % len(self.orders))
+            self.fulfil_orders()
             self.step("Creating the activities")
             self.create_activities()
             self.create_stages()
@@ -235,6 +277,8 @@ class Generator:
             self.create_approvals()
             self.create_pricing()
             self.create_credit()
+            self.dismiss_setup_wizards()
+            self.run_queue()
 
     # Company and accounting
 
@@ -256,15 +300,15 @@ class Generator:
             in words.CURRENCIES.items() if code not in existing]
         existing.update({c.code: c for c in Currency.create(to_create)})
         self.currencies = existing
-        # A rate on the first day of the year lets reports convert the
+        # A rate on the first day of the history lets reports convert the
         # revenues kept in local currencies.
         rated = {r.currency.id for r in Rate.search([
                     ('currency', 'in', [c.id for c in existing.values()]),
-                    ('date', '<=', self.year_start),
+                    ('date', '<=', self.first_day),
                     ])}
         Rate.create([{
                     'currency': currency.id,
-                    'date': self.year_start,
+                    'date': self.first_day,
                     'rate': Decimal(words.CURRENCIES[code][4]),
                     } for code, currency in existing.items()
                 if currency.id not in rated])
@@ -315,7 +359,7 @@ class Generator:
         self.company, = Company.create([{
                     'party': party.id,
                     'currency': self.currencies['EUR'].id,
-                    'timezone': 'Europe/Madrid',
+                    'timezone': TIMEZONE,
                     }])
         # The administrator works in the company, so the clients show its
         # records.
@@ -334,6 +378,8 @@ class Generator:
         FiscalYear = pool.get('account.fiscalyear')
         SequenceStrict = pool.get('ir.sequence.strict')
         PaymentTerm = pool.get('account.invoice.payment_term')
+        PaymentMethod = pool.get('account.invoice.payment.method')
+        Journal = pool.get('account.journal')
         Configuration = pool.get('account.configuration')
         Category = pool.get('product.category')
 
@@ -359,37 +405,45 @@ class Generator:
         chart.transition_create_properties()
         CreateChart.delete(session_id)
 
-        year = str(self.year_start.year)
-        move_sequence, invoice_sequence = SequenceStrict.create([{
-                    'name': year,
-                    'sequence_type': ModelData.get_id(
-                        'account', 'sequence_type_account_move'),
-                    'company': company.id,
-                    }, {
-                    'name': "Invoice %s" % year,
-                    'sequence_type': ModelData.get_id(
-                        'account_invoice', 'sequence_type_account_invoice'),
-                    'company': company.id,
-                    'prefix': '%s/' % year,
-                    }])
-        fiscalyear, = FiscalYear.create([{
-                    'name': year,
-                    'start_date': self.year_start,
-                    'end_date': self.year_end,
-                    'company': company.id,
-                    'move_sequence': move_sequence.id,
-                    'invoice_sequences': [('create', [{
-                                    'company': company.id,
-                                    'out_invoice_sequence': (
-                                        invoice_sequence.id),
-                                    'in_invoice_sequence': invoice_sequence.id,
-                                    'out_credit_note_sequence': (
-                                        invoice_sequence.id),
-                                    'in_credit_note_sequence': (
-                                        invoice_sequence.id),
-                                    }])],
-                    }])
-        FiscalYear.create_period([fiscalyear])
+        # The fiscal years of the history, and the next one from December
+        # on, so that the demo can be used into the new year.
+        years = list(range(
+                self.first_day.year,
+                (self.today + dt.timedelta(days=31)).year + 1))
+        fiscalyears = []
+        for year in years:
+            move_sequence, invoice_sequence = SequenceStrict.create([{
+                        'name': str(year),
+                        'sequence_type': ModelData.get_id(
+                            'account', 'sequence_type_account_move'),
+                        'company': company.id,
+                        }, {
+                        'name': "Invoice %s" % year,
+                        'sequence_type': ModelData.get_id(
+                            'account_invoice',
+                            'sequence_type_account_invoice'),
+                        'company': company.id,
+                        'prefix': '%s/' % year,
+                        }])
+            fiscalyears += FiscalYear.create([{
+                        'name': str(year),
+                        'start_date': dt.date(year, 1, 1),
+                        'end_date': dt.date(year, 12, 31),
+                        'company': company.id,
+                        'move_sequence': move_sequence.id,
+                        'invoice_sequences': [('create', [{
+                                        'company': company.id,
+                                        'out_invoice_sequence': (
+                                            invoice_sequence.id),
+                                        'in_invoice_sequence': (
+                                            invoice_sequence.id),
+                                        'out_credit_note_sequence': (
+                                            invoice_sequence.id),
+                                        'in_credit_note_sequence': (
+                                            invoice_sequence.id),
+                                        }])],
+                        }])
+        FiscalYear.create_period(fiscalyears)
 
         self.payment_term, = PaymentTerm.create([{
                     'name': "30 days",
@@ -409,6 +463,32 @@ class Generator:
                     'accounting': True,
                     'account_revenue': accounts['revenue'].id,
                     'account_expense': accounts['expense'].id,
+                    }])
+
+        # Customers pay by bank transfer: a bank account beside the chart's
+        # cash, its journal, and the payment method of the invoices' Pay.
+        cash, = Account.search([
+                ('code', '=', '1.1.1'),
+                ('company', '=', company.id),
+                ])
+        bank, = Account.create([{
+                    'name': "Bank",
+                    'code': '1.1.1.1',
+                    'parent': cash.id,
+                    'type': cash.type.id,
+                    'company': company.id,
+                    }])
+        journal, = Journal.create([{
+                    'name': "Bank",
+                    'code': 'BANK',
+                    'type': 'cash',
+                    }])
+        self.payment_method, = PaymentMethod.create([{
+                    'name': "Bank transfer",
+                    'company': company.id,
+                    'journal': journal.id,
+                    'debit_account': bank.id,
+                    'credit_account': bank.id,
                     }])
 
     # Sales organisation
@@ -438,9 +518,9 @@ class Generator:
                 0 if t == 'existing_customer' else w
                 for _, _, t, w in words.LEAD_SOURCES))
 
-    def person_name(self, country):
+    def person_name(self, country, rng=None):
         "Return the name, surname and e-mail local part of a person"
-        rng = self.rng
+        rng = rng or self.rng
         names = words.NAMES[country]
         female = rng.random() < 0.5
         first = rng.choice(names['female' if female else 'male'])
@@ -499,8 +579,8 @@ class Generator:
             employees += Employee.create([{
                         'party': party.id,
                         'company': self.company.id,
-                        'start_date': self.year_start.replace(
-                            year=self.year_start.year - rng.randint(0, 12)),
+                        'start_date': self.first_day - dt.timedelta(
+                            days=365 * rng.randint(0, 12)),
                         } for party in parties[offset:offset + BATCH]])
         self.employees = employees
         self.employee_emails = [
@@ -605,17 +685,24 @@ class Generator:
         Group = pool.get('res.group')
 
         host_groups = [ModelData.get_id(m, g) for m, g in HOST_GROUPS]
-        accounts = [(login, self.role[role], group)
-            for login, role, group in USERS]
+        accounts = [(login, self.role[role], role_name,
+                [ModelData.get_id('crm_plus', group)] + host_groups)
+            for login, role, group, role_name in USERS]
         reps = [e for r, e in zip(self.roles, self.employees)
             if r.startswith('rep:')]
-        accounts += [('sales%d' % i, employee, 'group_crm_user')
+        accounts += [('sales%d' % i, employee, "salesperson",
+                [ModelData.get_id('crm_plus', 'group_crm_user')]
+                + host_groups)
             for i, employee in enumerate(reps[:SALES_USERS], 1)]
         email = dict(zip(
                 (e.id for e in self.employees), self.employee_emails))
+        accountant = self.create_accountant()
+        email[accountant.id] = '%s@%s' % (
+            ACCOUNTANT, words.COMPANY['domain'])
+        accounts.append((ACCOUNTANT, accountant, "accountant",
+                [ModelData.get_id(m, g) for m, g in ACCOUNTANT_GROUPS]))
         vlist = []
-        for login, employee, group in accounts:
-            groups = [ModelData.get_id('crm_plus', group)] + host_groups
+        for login, employee, role_name, groups in accounts:
             vlist.append({
                     'name': employee.party.name,
                     'login': login,
@@ -627,8 +714,8 @@ class Generator:
                     'employee': employee.id,
                     'groups': [('add', groups)],
                     })
-            self.logins.append((login, [g.name for g in Group.browse(
-                            groups)]))
+            self.logins.append((login, role_name, [
+                        g.name for g in Group.browse(groups)]))
         users = User.create(vlist)
         # Who completes the activities of an employee: their user, else
         # the administrator.
@@ -636,6 +723,28 @@ class Generator:
         self.admin_user = admin.id
         self.user_of_employee = {
             a[1].id: u.id for a, u in zip(accounts, users)}
+
+    def create_accountant(self):
+        """The employee of the accounting department, apart from the sales
+        organisation: drawn from a generator of its own, so that the
+        partners and deals stay those of the same seed"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        Employee = pool.get('company.employee')
+        name, surname, _ = self.person_name(
+            'ES', rng=random.Random('%s-%s' % (self.seed, ACCOUNTANT)))
+        party, = Party.create([{
+                    'name': name,
+                    'surname': surname,
+                    'party_kind': 'person',
+                    'revenue_currency': None,
+                    }])
+        employee, = Employee.create([{
+                    'party': party.id,
+                    'company': self.company.id,
+                    'start_date': self.first_day - dt.timedelta(days=3 * 365),
+                    }])
+        return employee
 
     def create_products(self):
         pool = Pool()
@@ -1002,7 +1111,7 @@ class Generator:
         sequence = Configuration(1).get_multivalue(
             'sale_opportunity_sequence', company=self.company.id)
         all_sellers = [e for t in self.sellers.values() for e in t]
-        year_days = (self.year_end - self.year_start).days
+        history_days = (self.last_day - self.first_day).days
         workflow_slots = 0
         self.workflow = []
         # Per opportunity: id, partner index, employee id, start, end,
@@ -1033,13 +1142,13 @@ class Generator:
                 if not team and employee:
                     team = self.employee_team.get(employee.id)
 
-                start = self.year_start + dt.timedelta(
-                    days=rng.randint(0, year_days - 30))
+                start = self.first_day + dt.timedelta(
+                    days=rng.randint(0, history_days - 30))
                 closed = state not in {'lead', 'opportunity'}
                 if closed:
-                    # Closed within the year
+                    # Closed by yesterday
                     end = start + dt.timedelta(days=rng.randint(
-                            14, min(120, (self.year_end - start).days)))
+                            14, min(120, (self.last_day - start).days)))
                 else:
                     end = start + dt.timedelta(days=rng.randint(30, 180))
                 opportunity_lines = self.compose_lines(state)
@@ -1295,6 +1404,7 @@ class Generator:
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
         Sale = pool.get('sale.sale')
+        self.orders = []
         if not self.workflow:
             return
         plans = {p['opportunity']: p for p in self.workflow}
@@ -1331,6 +1441,10 @@ class Generator:
             + by_state['cancelled'])
         Sale.confirm(by_state['confirmed'])
         Sale.cancel(by_state['cancelled'])
+        # The confirmation queues the processing of the orders into
+        # shipments and invoices.
+        self.run_queue()
+        self.orders = sorted(s.id for s in by_state['confirmed'])
 
         # Winning or losing the sales closes the opportunities on the
         # current date; put back the planned dates.
@@ -1344,6 +1458,109 @@ class Generator:
         if to_write:
             Opportunity.write(*to_write)
 
+    def fulfil_orders(self):
+        """Deliver, invoice and collect the confirmed orders through the
+        host's stock and accounting, each step on its date after the
+        order: the older orders are delivered, invoiced and mostly paid,
+        the latest still wait for their delivery or their invoice; some
+        customers pay late, some in part and some not at all, so that
+        some invoices are overdue"""
+        pool = Pool()
+        Sale = pool.get('sale.sale')
+        Shipment = pool.get('stock.shipment.out')
+        Invoice = pool.get('account.invoice')
+        MoveLine = pool.get('account.move.line')
+        rng = self.rng
+        habits = [h for h, _, _ in PAYMENT_HABITS]
+        habit_weights = list(accumulate(w for _, w, _ in PAYMENT_HABITS))
+        delays = {h: d for h, _, d in PAYMENT_HABITS}
+
+        shipped = defaultdict(list)
+        invoiced = defaultdict(list)
+        payments = {}
+        for sale in Sale.browse(self.orders):
+            # Every order draws its dates and habit, wherever its story
+            # stops, so that the next orders draw the same.
+            ship_date = sale.sale_date + dt.timedelta(
+                days=rng.randint(*SHIPPING_DAYS))
+            invoice_date = ship_date + dt.timedelta(
+                days=rng.randint(*INVOICING_DAYS))
+            habit = rng.choices(habits, cum_weights=habit_weights)[0]
+            paid_on = share = None
+            if delays[habit]:
+                paid_on = invoice_date + dt.timedelta(
+                    days=rng.randint(*delays[habit]))
+            if habit == 'in part':
+                share = Decimal(str(round(rng.uniform(*PART_PAID), 2)))
+            if ship_date <= self.last_day:
+                shipped[ship_date].extend(sale.shipments)
+            if invoice_date > self.last_day:
+                continue
+            invoiced[invoice_date].extend(sale.invoices)
+            if paid_on and paid_on <= self.last_day:
+                for invoice in sale.invoices:
+                    payments[invoice.id] = (paid_on, share)
+
+        shipments = [s for d in sorted(shipped) for s in shipped[d]]
+        if shipments:
+            # The host dates the moves of a shipment with its effective
+            # date.
+            Shipment.write(*(a for d in sorted(shipped)
+                    for a in (shipped[d], {'effective_date': d})))
+            # The demo keeps no stock levels: the goods are taken as there.
+            Shipment.assign_force(shipments)
+            Shipment.pick(shipments)
+            Shipment.pack(shipments)
+            Shipment.do(shipments)
+
+        invoices = [i for d in sorted(invoiced) for i in invoiced[d]]
+        if invoices:
+            Invoice.write(*(a for d in sorted(invoiced)
+                    for a in (invoiced[d], {'invoice_date': d})))
+            Invoice.post(invoices)
+
+        # As the Pay button of the invoice: a payment in full reconciles
+        # the invoice, which the host then marks paid; a partial payment
+        # stays beside it.
+        to_reconcile = []
+        for invoice in Invoice.browse(sorted(payments)):
+            date, share = payments[invoice.id]
+            if share:
+                amount = (invoice.total_amount * share).quantize(Decimal(1))
+            else:
+                amount = invoice.amount_to_pay
+            lines = invoice.pay_invoice(
+                amount, self.payment_method, date, description=invoice.number)
+            if not share:
+                to_reconcile.append(list(invoice.lines_to_pay) + lines)
+        if to_reconcile:
+            MoveLine.reconcile(*to_reconcile)
+        # Shipments done and invoices paid queue the processing of their
+        # sales and invoices.
+        self.run_queue()
+
+    def run_queue(self):
+        """Run the tasks that the host queued in this transaction, as its
+        queue worker would after the commit: the demo is complete when it
+        is committed (the processing of the orders into shipments and
+        invoices, of the invoices paid), and the server starts without a
+        backlog. The copy of each posted invoice is left to its first
+        print, as the host makes it when it has none."""
+        pool = Pool()
+        Queue = pool.get('ir.queue')
+        while True:
+            tasks = Queue.search([
+                    ('dequeued_at', '=', None),
+                    ], order=[('id', 'ASC')])
+            if not tasks:
+                break
+            for task in tasks:
+                if task.data['method'] not in SKIPPED_TASKS:
+                    task.run()
+            Queue.delete(tasks)
+        # Without a worker, the host would run them again after the commit.
+        Transaction().tasks.clear()
+
     # Line discounts and expenses
 
     def create_lines(self):
@@ -1353,7 +1570,6 @@ class Generator:
         Line = pool.get('sale.opportunity.line')
         Expense = pool.get('crm.expense')
         rng = self.rng
-        today = dt.date.today()
         open_ids = [
             o[0] for o in self.opportunities
             if o[5] in {'lead', 'opportunity'}]
@@ -1375,7 +1591,7 @@ class Generator:
                 _) in self.opportunities:
             if state == 'lead' or rng.random() < 0.6:
                 continue
-            days = (min(end, today) - start).days
+            days = (min(end, self.last_day) - start).days
             if days < 0:
                 continue
             for _ in range(rng.choice([1, 1, 2, 3])):
@@ -1397,14 +1613,31 @@ class Generator:
             [e for e, f in zip(expenses, fates) if f == 'cancelled'])
 
     def create_quotations(self):
-        "Alternative quotations for some of the converted opportunities"
-        Opportunity = Pool().get('sale.opportunity')
+        """Alternative quotations for some of the converted opportunities,
+        made between the first quotation and yesterday"""
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Sale = pool.get('sale.sale')
+        rng = self.rng
+        dates = {o[0]: o[3] + (o[4] - o[3]) / 2 for o in self.opportunities}
         chosen = [o for o in Opportunity.browse(
                 [o[0] for o in self.opportunities
-                    if self.rng.random() < 0.3])
+                    if rng.random() < 0.3])
             if o.state == 'converted']
-        if chosen:
-            Opportunity.create_quotations(chosen)
+        if not chosen:
+            return
+        sales = Opportunity.create_quotations(chosen)
+        # The host dates them today.
+        to_write = []
+        for sale, opportunity in zip(sales, chosen):
+            first = min(dates[opportunity.id], self.last_day)
+            to_write.extend(([sale], {
+                        'quotation_date': first + dt.timedelta(
+                            days=rng.randint(
+                                0, (self.last_day - first).days)),
+                        }))
+        Sale.write(*to_write)
+
     # Receivables
 
     def create_receivables(self):
@@ -1516,8 +1749,12 @@ class Generator:
             elif (opportunity.state in {'lead', 'opportunity'}
                     and rng.random() < 0.04):
                 frozen.append(opportunity)
-        Line.create(lines)
-        Influencer.create(influencers)
+        for index in range(0, len(lines), BATCH):
+            Line.create(lines[index:index + BATCH])
+        # Bosses come before the people who report to them, so that each
+        # list finds the parents of its influencers.
+        for index in range(0, len(influencers), BATCH):
+            Influencer.create(influencers[index:index + BATCH])
         to_write = []
         for opportunity, reason, winner in lost:
             price = None
@@ -1536,7 +1773,7 @@ class Generator:
                         'frozen_from': opportunity.state,
                         'freeze_reason': rng.choice(words.FREEZE_REASONS),
                         'frozen_date': min(
-                            opportunity.start_date, dt.date.today()),
+                            opportunity.start_date, self.today),
                         }))
         if to_write:
             Opportunity.write(*to_write)
@@ -1696,7 +1933,9 @@ class Generator:
         type_weights = list(accumulate(w for _, w in words.ACTIVITY_TYPES))
         contacts = getattr(self, 'partner_contacts', {})
         all_sellers = [e.id for t in self.sellers.values() for e in t]
-        year_days = (self.year_end - self.year_start).days
+        # Partners are kept in touch with through the year, until the next
+        # weeks.
+        touch_days = (self.today - self.first_day).days + 30
         self.open_opportunities = {
             o[0] for o in self.opportunities
             if o[5] in {'lead', 'opportunity'}}
@@ -1743,8 +1982,8 @@ class Generator:
                 if rng.random() >= 0.4:
                     continue
                 people = contacts.get(party, [])
-                day = self.year_start + dt.timedelta(
-                    days=rng.randint(0, year_days))
+                day = self.first_day + dt.timedelta(
+                    days=rng.randint(0, touch_days))
                 yield self.compose_activity(
                     rng.choice(['call', 'email', 'meeting', 'note']), day,
                     party=party,
@@ -1931,6 +2170,13 @@ class Generator:
         Party.save(parties)
         Request.request_for(parties, submitter=User(self.admin_user))
 
+    def dismiss_setup_wizards(self):
+        """The demo has set up what the host's set-up wizards ask for
+        (languages, modules, users, company, chart of accounts): the
+        administrator's first login opens the menu, not them"""
+        Item = Pool().get('ir.module.config_wizard.item')
+        Item.write(Item.search([('state', '=', 'open')]), {'state': 'done'})
+
     # Summary
 
     def summary(self):
@@ -1939,6 +2185,7 @@ class Generator:
         Opportunity = pool.get('sale.opportunity')
         Sale = pool.get('sale.sale')
         Invoice = pool.get('account.invoice')
+        MoveLine = pool.get('account.move.line')
         Shipment = pool.get('stock.shipment.out')
         LeadSource = pool.get('crm.lead_source')
         Activity = pool.get('crm.activity')
@@ -1969,11 +2216,35 @@ class Generator:
         for state, _ in STATES:
             count("opportunities %s" % state, Opportunity,
                 [('state', '=', state)])
-        for state in ['draft', 'quotation', 'confirmed', 'processing',
+        for state in ['draft', 'quotation', 'confirmed', 'processing', 'done',
                 'cancelled']:
             count("sales %s" % state, Sale, [('state', '=', state)])
-        count("invoices", Invoice)
-        count("shipments", Shipment)
+        for state in ['draft', 'posted', 'paid']:
+            count("invoices %s" % state, Invoice, [
+                    ('type', '=', 'out'),
+                    ('state', '=', state),
+                    ])
+        count("invoices partly paid", Invoice, [
+                ('type', '=', 'out'),
+                ('state', '=', 'posted'),
+                ('payment_lines', '!=', None),
+                ])
+        count("invoices overdue", Invoice, [
+                ('type', '=', 'out'),
+                ('state', '=', 'posted'),
+                ('move.lines', 'where', [
+                        ('account.type.receivable', '=', True),
+                        ('reconciliation', '=', None),
+                        ('maturity_date', '<', self.today),
+                        ]),
+                ])
+        # The receivable side of the payments
+        count("payments", MoveLine, [
+                ('move.journal.type', '=', 'cash'),
+                ('account.type.receivable', '=', True),
+                ])
+        for state in ['waiting', 'done']:
+            count("shipments %s" % state, Shipment, [('state', '=', state)])
         count("lead sources", LeadSource)
         count("opportunities with a lead source", Opportunity,
             [('lead_source', '!=', None)])
