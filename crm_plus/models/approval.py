@@ -199,20 +199,31 @@ class ApprovalMixin(ApprovalDocument):
         cls._buttons.update({
                 'request_approval': {
                     'icon': 'tryton-forward',
-                    'depends': ['state', 'approval_needed'],
-                    'invisible': (~Eval('state').in_(sorted(
-                                {s for _, states in
-                                    cls._approval_transitions.values()
-                                    for s in states}))
-                        | ~Eval('approval_needed', False)),
+                    'depends': ['state'],
+                    'invisible': ~Eval('state').in_(sorted(
+                            {s for _, states in
+                                cls._approval_transitions.values()
+                                for s in states})),
                     },
                 })
 
     @classmethod
+    def view_attributes(cls):
+        # Shown where the eye goes only when it asks something; the button
+        # itself stays callable, to say why it asks nothing.
+        return super().view_attributes() + [
+            ('/form//group[@id="request_approval"]', 'states', {
+                    'invisible': ~Eval('approval_needed', False),
+                    }, ['approval_needed']),
+            ]
+
+    @classmethod
     def get_approval_needed(cls, records, name):
-        """Whether a rule holds for a transition ahead without an approved
-        request nor a pending one for what the record is now, so that
-        Request Approval shows only when it asks something"""
+        """Whether Request Approval would ask something: a rule of the
+        lowest level still missing holds for a transition ahead, without an
+        approved request nor a pending one for what the record is now. The
+        forms show the button only then; called anyway, it says why it
+        asks nothing."""
         Request = Pool().get('crm.approval.request')
         sources = {s for _, states in cls._approval_transitions.values()
             for s in states}
@@ -228,11 +239,16 @@ class ApprovalMixin(ApprovalDocument):
             snapshot = dump_snapshot(record._approval_snapshot())
             pending = {r.rule for r in requests[record]
                 if r.state == 'pending' and r.snapshot == snapshot}
+            ahead = {t for t, (_, states) in cls._approval_transitions.items()
+                if record.state in states}
+            # The higher levels are asked once the lower ones are approved.
+            lowest = {}
+            for rule in missing[record]:
+                lowest.setdefault(rule.transition, rule.level)
             result[record.id] = any(
-                rule not in pending and rule.transition in {
-                    t for t, (_, states) in
-                    cls._approval_transitions.items()
-                    if record.state in states}
+                rule.transition in ahead
+                and rule.level == lowest[rule.transition]
+                and rule not in pending
                 for rule in missing[record])
         return result
 

@@ -21,7 +21,6 @@ from trytond.i18n import gettext
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import PYSON, PYSONDecoder, PYSONEncoder
 from trytond.tools import grouped_slice
 from trytond.transaction import (
     Transaction, check_access, inactive_records, without_check_access)
@@ -67,14 +66,8 @@ def _decimals(field, row):
     if isinstance(digits, str):
         # The name of the record that gives the digits: the currency.
         return (row.get(digits + '.') or {}).get('digits')
-    if isinstance(digits, tuple):
-        decimals = digits[1]
-        if isinstance(decimals, PYSON):
-            # Without the values of the record, those its PYSON defaults
-            # to: the stored precision of prices shown with fewer digits
-            decimals = PYSONDecoder().decode(PYSONEncoder().encode(decimals))
-        if isinstance(decimals, int):
-            return decimals
+    if isinstance(digits, tuple) and isinstance(digits[1], int):
+        return digits[1]
     return None
 
 

@@ -12,7 +12,7 @@ from trytond.model import ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.product import price_digits, round_price
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Eval, PYSONEncoder
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
@@ -24,8 +24,11 @@ OPEN_STATES = ['lead', 'opportunity']
 LINES_DEFERRED = '_crm_plus_lines_deferred'
 
 
+# The digits a client shows the prices with: those of the currency, or more
+# for the prices that need them; they are stored with price_digits.
 _shown_price_digits = (
     price_digits[0], Eval('price_decimals', price_digits[1]))
+_shown_prices = ['base_price', 'unit_price', 'cost_price']
 
 
 def _quantity(value):
@@ -40,11 +43,12 @@ class OpportunityLine(metaclass=PoolMeta):
         fields.Many2One('currency.currency', "Currency"),
         'on_change_with_currency')
     # Prices are shown with the digits of the currency unless they need
-    # more: 1,900.00 rather than 1,900.0000.
+    # more: 1,900.00 rather than 1,900.0000 (see fields_get).
     price_decimals = fields.Function(
         fields.Integer("Price Decimals"), 'on_change_with_price_decimals')
     base_price = Monetary(
-        "List Price", digits=_shown_price_digits, currency='currency',
+        "List Price", digits=price_digits, currency='currency',
+        depends={'price_decimals'},
         help="The unit price before discount, by default the sale price "
         "of the product for the party.")
     discount = fields.Numeric(
@@ -55,14 +59,16 @@ class OpportunityLine(metaclass=PoolMeta):
             ],
         help="The rate taken off the list price.")
     unit_price = Monetary(
-        "Unit Price", digits=_shown_price_digits, currency='currency',
+        "Unit Price", digits=price_digits, currency='currency',
+        depends={'price_decimals'},
         help="The negotiated unit price, after discount.")
     amount = Monetary(
         "Amount", digits='currency', currency='currency',
         help="The quantity times the unit price; "
         "when entered, it sets the unit price.")
     cost_price = Monetary(
-        "Cost Price", digits=_shown_price_digits, currency='currency',
+        "Cost Price", digits=price_digits, currency='currency',
+        depends={'price_decimals'},
         help="By default the cost price of the product.")
     cost = Monetary(
         "Cost", digits='currency', currency='currency', readonly=True)
@@ -94,6 +100,15 @@ class OpportunityLine(metaclass=PoolMeta):
                 field.domain or [],
                 ['OR', (name, '=', None), (name, '>=', 0)],
                 ]
+
+    @classmethod
+    def fields_get(cls, fields_names=None, level=0):
+        definitions = super().fields_get(fields_names, level=level)
+        digits = PYSONEncoder().encode(_shown_price_digits)
+        for name in _shown_prices:
+            if name in definitions:
+                definitions[name] = {**definitions[name], 'digits': digits}
+        return definitions
 
     @classmethod
     def default_discount(cls):
