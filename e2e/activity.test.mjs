@@ -125,6 +125,9 @@ test('an opportunity shows its tasks and plans activities', {
             await openCrmMenu('Leads and Opportunities');
             await search(number);
             await openRow(new RegExp(`^\\s*${number}\\s*$`));
+            // Activities and tasks are pages of the Activities page, with
+            // its Plan Activity button.
+            await openFormPage('Activities');
             await openFormPage('Tasks');
             await activeTab().locator('.treeview tbody tr td',
                 { hasText: taskSubject }).filter({ visible: true })

@@ -1,10 +1,10 @@
 // The approval of an opportunity in the sao web client, as a salesperson
 // and their manager live it: the salesperson's large deal cannot be quoted
-// without the manager's approval; the error says where to ask, Request
-// Approval asks (and says so when pressed twice), the request shows on the
-// deal's Approval Requests tab, the manager approves it from CRM >
-// Approvals > My Pending, the salesperson is notified and quotes the deal,
-// which becomes converted with its quotation on the Sales tab.
+// without the manager's approval; the error says where to ask; Request
+// Approval, at the bottom of the form, asks and gives way to the request,
+// which shows in the deal's Approval Requests list; the manager approves it
+// from CRM > Approvals > My Pending, the salesperson is notified and quotes
+// the deal, which becomes converted with its quotation in its Sales list.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -198,7 +198,6 @@ test('an opportunity waits for its approval before it is quoted',
         });
 
         await step(t, 'New Quotation asks for the approval', async () => {
-            await openFormPage('Sales');
             await clickButton('New Quotation');
             const error = dialog('Request Approval');
             await error.waitFor();
@@ -206,7 +205,8 @@ test('an opportunity waits for its approval before it is quoted',
             const text = await error.innerText();
             assert.ok(text.includes(customer), text);
             assert.ok(text.includes(totalShown), text);
-            assert.ok(text.includes('"Approval Requests" tab'), text);
+            assert.ok(text.includes('at the bottom of the form'), text);
+            assert.ok(text.includes('"Approval Requests" list'), text);
             assert.ok(text.includes(ruleName), text);
             await screenshot('approval-flow-02-approval-needed.png');
             await closeDialog('Request Approval');
@@ -215,6 +215,7 @@ test('an opportunity waits for its approval before it is quoted',
 
         await step(t, 'Request Approval makes a pending request', async () => {
             await clickButton('Request Approval');
+            await openFormPage('Sales & Approvals');
             await openFormPage('Approval Requests');
             const rows = pageRows();
             await rows.filter({ hasText: ruleName }).first().waitFor();
@@ -232,17 +233,19 @@ test('an opportunity waits for its approval before it is quoted',
             assert.equal(request.rule, ruleId);
         });
 
-        await step(t, 'asking again says it is already asked', async () => {
-            await clickButton('Request Approval');
-            const message = dialog('already requested');
-            await message.waitFor();
-            await settled();
-            const text = await message.innerText();
-            assert.ok(text.includes(ruleName), text);
-            assert.ok(text.includes('Pending'), text);
-            await screenshot('approval-flow-04-already-requested.png');
-            await closeDialog('already requested');
+        await step(t, 'asked, it is no longer offered', async () => {
+            const button = activeTab().locator('button',
+                { hasText: /^\s*Request Approval\s*$/i });
+            assert.equal(await button.filter({ visible: true }).count(), 0);
+            // Another client asking again is told it is already asked.
+            const rpc = await Rpc.login(salespersonLogin, secret);
+            const refused = await rpc.model('sale.opportunity',
+                'request_approval', [opportunityId]).then(() => null,
+                (error) => error.message);
+            assert.ok(refused?.includes('already requested'), refused);
+            assert.ok(refused.includes(ruleName), refused);
             assert.equal((await requestsOfDeal()).length, 1);
+            await screenshot('approval-flow-04-requested-once.png');
         });
 
         await step(t, 'the manager approves it', async () => {
@@ -294,14 +297,17 @@ test('an opportunity waits for its approval before it is quoted',
                 'search_read', [['model', '=', 'crm.approval.request']], 0,
                 null, [['id', 'ASC']], ['label']);
             assert.equal(notifications.length, 1);
-            assert.ok(notifications[0].label.includes('" approved for "'));
+            assert.ok(notifications[0].label.includes(
+                '" approved for Sale Opportunity "'),
+            notifications[0].label);
             assert.ok(notifications[0].label.includes(customer));
         });
 
         await step(t, 'the deal is quoted and converted', async () => {
             await openDeal();
-            await openFormPage('Sales');
             await clickButton('New Quotation');
+            await openFormPage('Sales & Approvals');
+            await openFormPage('Sales');
             // The client reloads the record once the button is done.
             const state = field('state', 'select');
             await page.waitForFunction(

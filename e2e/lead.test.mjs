@@ -48,13 +48,15 @@ test('a lead is captured, converted and its call shows on the partner', {
         await fillText('prospect_company', company);
         await fillText('prospect_contact', contact);
         await fillText('prospect_email', email);
-        await openFormPage('Lead/Opportunity');
+        await openFormPage('Deal');
         await pickRecord('employee', employee.rec_name, employee.rec_name);
         await screenshot('lead-01-prospect.png');
         await save();
     });
 
     await step(t, 'plan a call on the lead', async () => {
+        // On the Activities page, with the activities it plans.
+        await openFormPage('Activities');
         await clickButton('Plan Activity');
         await page.locator('#tablist li.active', { hasText: 'Plan Activity' })
             .waitFor();

@@ -92,7 +92,8 @@ test('an opportunity moves through stages, meets a competitor and is lost',
         });
 
         await step(t, 'record the competitor taking part', async () => {
-            await openFormPage('Competition');
+            await openFormPage('Competition & Evaluation');
+            await openFormPage('Competitors');
             const competition = activeTab()
                 .locator('.form-one2many').filter({ visible: true }).first();
             await competition.locator('button[title="New"]').first().click();

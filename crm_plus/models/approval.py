@@ -84,7 +84,7 @@ def approval_documents():
 
 def document_selection():
     return sorted(
-        ((name, Model.__names__()['model'])
+        ((name, Model._approval_kind())
             for name, Model in approval_documents()),
         key=lambda s: s[1])
 
@@ -100,6 +100,11 @@ class ApprovalDocument:
     __slots__ = ()
     _approval_transitions = {}
     _approval_fields = set()
+
+    @classmethod
+    def _approval_kind(cls):
+        "What an approval of the document is about, as the user reads it"
+        return cls.__names__()['model']
 
     def _approval_values(self):
         "The values the conditions of the rules read"
@@ -183,6 +188,10 @@ class ApprovalMixin(ApprovalDocument):
     approval_requests = fields.Function(fields.Many2Many(
             'crm.approval.request', None, None, "Approval Requests"),
         'get_approval_requests')
+    approval_needed = fields.Function(fields.Boolean(
+            "Approval Needed",
+            help="A transition ahead needs an approval not requested yet."),
+        'get_approval_needed')
 
     @classmethod
     def __setup__(cls):
@@ -197,6 +206,51 @@ class ApprovalMixin(ApprovalDocument):
                                 for s in states})),
                     },
                 })
+
+    @classmethod
+    def view_attributes(cls):
+        # Shown where the eye goes only when it asks something; the button
+        # itself stays callable, to say why it asks nothing.
+        return super().view_attributes() + [
+            ('/form//group[@id="request_approval"]', 'states', {
+                    'invisible': ~Eval('approval_needed', False),
+                    }, ['approval_needed']),
+            ]
+
+    @classmethod
+    def get_approval_needed(cls, records, name):
+        """Whether Request Approval would ask something: a rule of the
+        lowest level still missing holds for a transition ahead, without an
+        approved request nor a pending one for what the record is now. The
+        forms show the button only then; called anyway, it says why it
+        asks nothing."""
+        Request = Pool().get('crm.approval.request')
+        sources = {s for _, states in cls._approval_transitions.values()
+            for s in states}
+        result = dict.fromkeys((r.id for r in records), False)
+        records = [r for r in records if r.id >= 0 and r.state in sources]
+        if not records:
+            return result
+        with without_check_access():
+            records = cls.browse(records)
+            missing = Request.missing(records)
+            requests = Request.requests_of(records)
+        for record in records:
+            snapshot = dump_snapshot(record._approval_snapshot())
+            pending = {r.rule for r in requests[record]
+                if r.state == 'pending' and r.snapshot == snapshot}
+            ahead = {t for t, (_, states) in cls._approval_transitions.items()
+                if record.state in states}
+            # The higher levels are asked once the lower ones are approved.
+            lowest = {}
+            for rule in missing[record]:
+                lowest.setdefault(rule.transition, rule.level)
+            result[record.id] = any(
+                rule.transition in ahead
+                and rule.level == lowest[rule.transition]
+                and rule not in pending
+                for rule in missing[record])
+        return result
 
     @classmethod
     @ModelView.button
@@ -440,8 +494,17 @@ class Request(Workflow, ModelSQL, ModelView):
     currency = fields.Many2One('currency.currency', "Currency", readonly=True)
     amount = Monetary(
         "Amount", currency='currency', digits='currency', readonly=True)
-    discount = fields.Numeric("Discount", digits=(16, 4), readonly=True)
-    margin_rate = fields.Numeric("Margin Rate", digits=(16, 4), readonly=True)
+    # Rates, shown as percentages; documents without them leave them empty
+    discount = fields.Numeric(
+        "Discount", digits=(16, 4), readonly=True,
+        states={
+            'invisible': Eval('discount', None) == None,  # noqa: E711
+            })
+    margin_rate = fields.Numeric(
+        "Margin Rate", digits=(16, 4), readonly=True,
+        states={
+            'invisible': Eval('margin_rate', None) == None,  # noqa: E711
+            })
     snapshot = fields.Text("Snapshot", readonly=True)
     candidates = fields.Many2Many(
         'crm.approval.request-res.user', 'request', 'user', "Approvers",
@@ -694,22 +757,24 @@ class Request(Workflow, ModelSQL, ModelView):
         for document, rules in cls.missing(documents, transition).items():
             if rules:
                 raise UserError(gettext('crm_plus.msg_approval_required',
-                        model=document.__names__()['model'],
+                        model=document._approval_kind(),
                         document=document.rec_name,
                         summary=cls._summary(
                             document._approval_party(),
                             document._approval_values().get('amount'),
-                            document._approval_currency()),
+                            document._approval_currency(),
+                            document=document),
                         rules=', '.join(
                             '"%s"' % r.rec_name for r in rules)))
 
     @staticmethod
-    def _summary(party, amount, currency):
-        "The party and the amount, as the user reads them"
+    def _summary(party, amount, currency, document=None):
+        """The party, unless it is the document itself, and the amount, as
+        the user reads them"""
         Lang = Pool().get('ir.lang')
         lang = Lang.get()
         parts = []
-        if party:
+        if party and party != document:
             parts.append(party.rec_name)
         if amount is not None:
             parts.append(lang.currency(amount, currency, grouping=True)
@@ -840,10 +905,13 @@ class Request(Workflow, ModelSQL, ModelView):
         for request, user, message in notices:
             with Transaction().set_context(
                     language=user.language.code if user.language else None):
+                document = request.document
                 summary = cls._summary(
-                    request.party, request.amount, request.currency)
+                    request.party, request.amount, request.currency,
+                    document=document)
                 label = gettext(message,
-                    document=request.document.rec_name,
+                    model=document._approval_kind(),
+                    document=document.rec_name,
                     rule=request.rule.rec_name,
                     summary=summary)
             notifications.append(Notification(

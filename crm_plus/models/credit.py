@@ -329,11 +329,24 @@ class Party(ApprovalDocument, metaclass=PoolMeta):
     def _approval_snapshot(self):
         return {'amount': self.requested_credit_limit}
 
+    @classmethod
+    def _approval_kind(cls):
+        return gettext('crm_plus.msg_approval_kind_credit_limit')
+
     def _approval_party(self):
         return self
 
     def _approval_currency(self):
         return self.company.currency if self.company else None
+
+    def _credit_limit_text(self, limit):
+        "The limit with the currency of the company, as the user reads it"
+        Lang = Pool().get('ir.lang')
+        currency = self._approval_currency()
+        lang = Lang.get()
+        if currency:
+            return lang.currency(limit, currency, grouping=True)
+        return lang.format('%.2f', limit, grouping=True)
 
     @classmethod
     def get_approval_requests(cls, parties, name):
@@ -370,7 +383,8 @@ class Party(ApprovalDocument, metaclass=PoolMeta):
                 raise UserError(gettext(
                         'crm_plus.msg_credit_limit_not_approved',
                         party=party.rec_name,
-                        limit=party.requested_credit_limit))
+                        limit=party._credit_limit_text(
+                            party.requested_credit_limit)))
         to_write = []
         for party in parties:
             to_write.extend([[party], {
@@ -410,7 +424,7 @@ class Party(ApprovalDocument, metaclass=PoolMeta):
                 raise UserError(gettext(
                         'crm_plus.msg_credit_limit_approval_required',
                         party=party.rec_name,
-                        limit=limit,
+                        limit=party._credit_limit_text(limit),
                         rules=', '.join(
                             '"%s"' % r.rec_name for r in missing)))
 

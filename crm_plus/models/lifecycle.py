@@ -128,12 +128,12 @@ class Opportunity(metaclass=PoolMeta):
         cls._buttons.update({
                 'freeze': {
                     'invisible': ~Eval('state').in_(['lead', 'opportunity']),
-                    'icon': 'tryton-pause',
+                    'icon': 'tryton-archive',
                     'depends': ['state'],
                     },
                 'unfreeze': {
                     'invisible': Eval('state') != 'frozen',
-                    'icon': 'tryton-play',
+                    'icon': 'tryton-unarchive',
                     'depends': ['state'],
                     },
                 'mark_lost': {

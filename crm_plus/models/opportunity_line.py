@@ -12,7 +12,7 @@ from trytond.model import ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.modules.product import price_digits, round_price
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Eval, PYSONEncoder
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
@@ -22,6 +22,13 @@ OPEN_STATES = ['lead', 'opportunity']
 # The opportunities whose lines are being written through them (context
 # keys starting with "_" never come from a client)
 LINES_DEFERRED = '_crm_plus_lines_deferred'
+
+
+# The digits a client shows the prices with: those of the currency, or more
+# for the prices that need them; they are stored with price_digits.
+_shown_price_digits = (
+    price_digits[0], Eval('price_decimals', price_digits[1]))
+_shown_prices = ['base_price', 'unit_price', 'cost_price']
 
 
 def _quantity(value):
@@ -35,8 +42,13 @@ class OpportunityLine(metaclass=PoolMeta):
     currency = fields.Function(
         fields.Many2One('currency.currency', "Currency"),
         'on_change_with_currency')
+    # Prices are shown with the digits of the currency unless they need
+    # more: 1,900.00 rather than 1,900.0000 (see fields_get).
+    price_decimals = fields.Function(
+        fields.Integer("Price Decimals"), 'on_change_with_price_decimals')
     base_price = Monetary(
         "List Price", digits=price_digits, currency='currency',
+        depends={'price_decimals'},
         help="The unit price before discount, by default the sale price "
         "of the product for the party.")
     discount = fields.Numeric(
@@ -48,6 +60,7 @@ class OpportunityLine(metaclass=PoolMeta):
         help="The rate taken off the list price.")
     unit_price = Monetary(
         "Unit Price", digits=price_digits, currency='currency',
+        depends={'price_decimals'},
         help="The negotiated unit price, after discount.")
     amount = Monetary(
         "Amount", digits='currency', currency='currency',
@@ -55,6 +68,7 @@ class OpportunityLine(metaclass=PoolMeta):
         "when entered, it sets the unit price.")
     cost_price = Monetary(
         "Cost Price", digits=price_digits, currency='currency',
+        depends={'price_decimals'},
         help="By default the cost price of the product.")
     cost = Monetary(
         "Cost", digits='currency', currency='currency', readonly=True)
@@ -88,6 +102,15 @@ class OpportunityLine(metaclass=PoolMeta):
                 ]
 
     @classmethod
+    def fields_get(cls, fields_names=None, level=0):
+        definitions = super().fields_get(fields_names, level=level)
+        digits = PYSONEncoder().encode(_shown_price_digits)
+        for name in _shown_prices:
+            if name in definitions:
+                definitions[name] = {**definitions[name], 'digits': digits}
+        return definitions
+
+    @classmethod
     def default_discount(cls):
         return Decimal(0)
 
@@ -95,6 +118,18 @@ class OpportunityLine(metaclass=PoolMeta):
     def on_change_with_currency(self, name=None):
         if self.opportunity and self.opportunity.currency:
             return self.opportunity.currency
+
+    @fields.depends('base_price', 'unit_price', 'cost_price',
+        methods=['on_change_with_currency'])
+    def on_change_with_price_decimals(self, name=None):
+        "The digits of the currency, or more for prices that need them"
+        currency = self.on_change_with_currency()
+        decimals = currency.digits if currency else 2
+        for price in [self.base_price, self.unit_price, self.cost_price]:
+            if price is not None and price.is_finite():
+                exponent = price.normalize().as_tuple().exponent
+                decimals = max(decimals, -exponent)
+        return min(decimals, price_digits[1])
 
     @fields.depends(
         'opportunity', '_parent_opportunity.party',
@@ -161,7 +196,7 @@ class OpportunityLine(metaclass=PoolMeta):
         'quantity', 'base_price', 'discount', 'unit_price', 'amount',
         'cost_price',
         methods=['_round_amount', 'on_change_with_margin',
-            'on_change_with_margin_rate'])
+            'on_change_with_margin_rate', 'on_change_with_price_decimals'])
     def compute_prices(self, source=None):
         """Make prices, amount and cost agree, keeping the value of source:
         'amount', 'unit_price', 'discount' or 'base_price' (None keeps the
@@ -197,6 +232,7 @@ class OpportunityLine(metaclass=PoolMeta):
         # changed one of them, not when an on_change did.
         self.margin = self.on_change_with_margin()
         self.margin_rate = self.on_change_with_margin_rate()
+        self.price_decimals = self.on_change_with_price_decimals()
 
     @fields.depends(methods=['compute_base_price', 'compute_cost_price',
             'compute_prices'])

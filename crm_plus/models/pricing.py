@@ -228,8 +228,8 @@ class Employee(metaclass=PoolMeta):
     crm_max_discount = fields.Numeric(
         "Maximum Discount", digits=DISCOUNT_DIGITS,
         domain=_rate_domain('crm_max_discount'),
-        help="The largest discount the salesperson gives without approval "
-        "(0.1 for 10%); empty for that of their team.")
+        help="The largest discount the salesperson gives without approval; "
+        "empty for that of their team.")
     crm_discount_maximum = fields.Function(fields.Numeric(
             "Applied Maximum Discount", digits=DISCOUNT_DIGITS,
             help="The maximum of the salesperson, else that of their "
@@ -259,8 +259,7 @@ class Team(metaclass=PoolMeta):
         "Maximum Discount", digits=DISCOUNT_DIGITS,
         domain=_rate_domain('max_discount'),
         help="The largest discount the members give without approval "
-        "(0.1 for 10%) unless they have their own; empty for that of the "
-        "parent team.")
+        "unless they have their own; empty for that of the parent team.")
 
 
 class ApprovalRule(metaclass=PoolMeta):

@@ -335,6 +335,10 @@ class Evaluation(Workflow, ModelSQL, ModelView):
             if (evaluation.scorecard.update_probability
                     and evaluation.opportunity.state in OPEN_STATES):
                 values['conversion_probability'] = values['win_chance']
+                # The evaluation is not a probability entered by hand: it
+                # gives way to the next stage's unless one was.
+                values['probability_manual'] = bool(
+                    evaluation.opportunity.probability_manual)
             to_write.extend(([Opportunity(opportunity_id)], values))
         if to_write:
             Opportunity.write(*to_write)

@@ -629,7 +629,11 @@ class Opportunity(metaclass=PoolMeta):
     @classmethod
     def _stage_write_args(cls, records, values, now):
         """Split the write per record when the probability must follow the
-        stage or the manual flag depends on the record's stage"""
+        stage or the manual flag depends on the record's stage
+
+        Unless it is manual, the probability takes the stage's when the
+        stage changes or when the manual flag is cleared; a probability
+        written without the flag is manual when it is not the stage's."""
         pool = Pool()
         Stage = pool.get('crm.stage')
         if not ({'stage', 'conversion_probability', 'probability_manual'}
@@ -653,7 +657,12 @@ class Opportunity(metaclass=PoolMeta):
                     record_values['probability_manual'] = manual
                 else:
                     manual = record.probability_manual
-            if stage and not manual:
+            moved = 'stage' in values and stage != record.stage
+            cleared = (values.get('probability_manual') is False
+                and 'conversion_probability' not in values)
+            given = ('conversion_probability' in values
+                and 'probability_manual' not in values)
+            if stage and not manual and (moved or cleared or given):
                 record_values['conversion_probability'] = stage.probability
             args[tuple(sorted(record_values.items()))].append(record)
         result = []
