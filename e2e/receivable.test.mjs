@@ -1,10 +1,13 @@
-// The receivables report in the sao web client: an accountant opens CRM >
-// Reports > Receivables, finds the row of an opportunity whose sale was
-// confirmed over RPC with its ordered amount, exports it to an Excel
-// workbook, sorts the list by that amount and opens the opportunity by a
-// double click on the row.
+// The receivables report in the sao web client at 1366x768 with the menu
+// open: an accountant opens CRM > Reports > Receivables, finds the row of an
+// opportunity whose sale was confirmed over RPC with its ordered amount,
+// exports it to an Excel workbook, sorts the list by that amount and opens
+// the opportunity's form by a double click on the row. For an employee with
+// more deals than the list shows at once, the export has every row of the
+// report's filter, whatever is selected.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import zlib from 'node:zlib';
 
 import {
     Rpc, TIMEOUT, activeTab, decimal, formatted, logIn, openCrmMenu, page,
@@ -16,9 +19,15 @@ const accountantLogin = `e2e-accountant-${stamp}`.toLowerCase();
 const secret = `E2E-${stamp}-receivables-Pw!`;
 const partyName = `E2E Receivables Customer ${stamp}`;
 const ordered = '2469.00';
+const employeeName = `E2E Receivables Rep ${stamp}`;
+const manyPartyName = `E2E Many Deals Customer ${stamp}`;
+// More than the rows the client shows at once (20).
+const manyDeals = 24;
 
 let admin;
 let opportunityNumber;
+let opportunityName;
+let manyNames;
 
 before(async () => {
     admin = await Rpc.login();
@@ -66,13 +75,137 @@ before(async () => {
     }]);
     await admin.model('sale.sale', 'quote', [saleId]);
     await admin.model('sale.sale', 'confirm', [saleId]);
+    [{ rec_name: opportunityName }] = await admin.model('sale.opportunity',
+        'read', [opportunityId], ['rec_name']);
+
+    // A representative with many quoted deals of another customer.
+    const [repPartyId] = await admin.model('party.party', 'create',
+        [{ name: employeeName, party_kind: 'person' }]);
+    const [manyPartyId] = await admin.model('party.party', 'create', [{
+        name: manyPartyName,
+        addresses: [['create', [{ street: '2 Test Street' }]]],
+    }]);
+    const [{ addresses: [manyAddressId] }] = await admin.model('party.party',
+        'read', [manyPartyId], ['addresses']);
+    const [repId] = await admin.model('company.employee', 'create',
+        [{ party: repPartyId, company: admin.context.company }]);
+    const deals = await admin.model('sale.opportunity', 'create',
+        Array.from({ length: manyDeals }, (_, i) => ({
+            description: `E2E receivables ${stamp} ${i}`,
+            party: manyPartyId,
+            employee: repId,
+            amount: decimal('100.00'),
+        })));
+    await admin.model('sale.opportunity', 'opportunity', deals);
+    const sales = await admin.model('sale.sale', 'create',
+        deals.map((id, i) => ({
+            party: manyPartyId,
+            invoice_address: manyAddressId,
+            shipment_address: manyAddressId,
+            origin: `sale.opportunity,${id}`,
+            lines: [['create', [{
+                type: 'line',
+                description: `Deal ${i}`,
+                quantity: 1,
+                unit_price: decimal(`${i + 1}.00`),
+            }]]],
+        })));
+    await admin.model('sale.sale', 'quote', sales);
+    manyNames = (await admin.model('sale.opportunity', 'read', deals,
+        ['rec_name'])).map((d) => d.rec_name).sort();
     await startBrowser();
+    await page.setViewportSize({ width: 1366, height: 768 });
 });
 
 after(stopBrowser);
 
 const row = () => activeTab().locator('.treeview tbody tr',
     { hasText: partyName });
+
+// The cells of the first sheet of a workbook (an .xlsx file is a zip
+// archive of XML files), read as a spreadsheet does: shared strings resolved,
+// numbers as numbers, one array per row.
+function readWorkbook(content) {
+    const files = {};
+    // The central directory, found from its end record, lists the files.
+    const end = content.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    let offset = content.readUInt32LE(end + 16);
+    for (let i = 0; i < content.readUInt16LE(end + 10); i++) {
+        const method = content.readUInt16LE(offset + 10);
+        const size = content.readUInt32LE(offset + 20);
+        const nameLength = content.readUInt16LE(offset + 28);
+        const extra = content.readUInt16LE(offset + 30);
+        const comment = content.readUInt16LE(offset + 32);
+        const local = content.readUInt32LE(offset + 42);
+        const name = content.toString(
+            'utf8', offset + 46, offset + 46 + nameLength);
+        const start = local + 30 + content.readUInt16LE(local + 26)
+            + content.readUInt16LE(local + 28);
+        const data = content.subarray(start, start + size);
+        files[name] = (method === 8 ? zlib.inflateRawSync(data) : data)
+            .toString('utf8');
+        offset += 46 + nameLength + extra + comment;
+    }
+    const unescape = (text) => text.replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>').replace(/&quot;/g, '"')
+        .replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+    const strings = [...(files['xl/sharedStrings.xml'] || '')
+        .matchAll(/<si>(.*?)<\/si>/gs)].map(([, si]) => unescape(
+        [...si.matchAll(/<t[^>]*>(.*?)<\/t>/gs)].map(([, t]) => t).join('')));
+    return [...files['xl/worksheets/sheet1.xml']
+        .matchAll(/<row[^>]*>(.*?)<\/row>/gs)].map(([, cells]) =>
+        [...cells.matchAll(/<c ([^>]*?)(?:\/>|>(.*?)<\/c>)/gs)]
+            .map(([, attributes, inner]) => {
+                const value = /<v>(.*?)<\/v>/s.exec(inner || '');
+                if (!value) {
+                    return null;
+                }
+                return / t="s"/.test(attributes) ? strings[Number(value[1])]
+                    : Number(value[1]);
+            }));
+}
+
+// Export Receivables from the report's Print button: the dialog of the
+// export, then the workbook downloaded, read.
+async function exportFromReport(rows) {
+    await activeTab().locator('button#print').click();
+    await page.locator('.dropdown-menu a', { hasText: 'Export Receivables' })
+        .filter({ visible: true }).first().click();
+    const dialog = page.locator('.modal.in', { hasText: 'Export Receivables' })
+        .filter({ visible: true });
+    await dialog.locator('select[name="rows"]').waitFor();
+    await settled();
+    const form = {
+        employee: await dialog.locator('input[name="employee"]')
+            .inputValue(),
+        rowCount: Number(await dialog
+            .locator('input[type="text"][name="row_count"]').inputValue()),
+        selectedCount: Number(await dialog
+            .locator('input[type="text"][name="selected_count"]')
+            .inputValue()),
+    };
+    if (rows) {
+        await dialog.locator('select[name="rows"]')
+            .selectOption({ label: rows });
+        await settled();
+    }
+    const downloaded = page.waitForEvent('download');
+    await dialog.locator('.modal-footer button', { hasText: 'Export' })
+        .click();
+    const download = await downloaded;
+    assert.match(download.suggestedFilename(), /\.xlsx$/);
+    const chunks = [];
+    for await (const chunk of await download.createReadStream()) {
+        chunks.push(chunk);
+    }
+    // The client offers the file in a dialog whose link it clicks.
+    await page.locator('.modal.in', { hasText: 'Download' })
+        .waitFor({ state: 'detached' }).catch(() => {});
+    await settled();
+    const [header, ...lines] = readWorkbook(Buffer.concat(chunks));
+    assert.deepEqual(header.slice(0, 3), ['Opportunity', 'Party', 'Employee']);
+    return { form, lines };
+}
 
 test('an accountant follows an opportunity in the receivables report',
     { timeout: 10 * TIMEOUT }, async (t) => {
@@ -99,23 +232,13 @@ test('an accountant follows an opportunity in the receivables report',
             await row().locator('td', { hasText: formatted(ordered, 2) })
                 .first().click();
             await settled();
-            await activeTab().locator('button#print').click();
-            // The client offers the file in a dialog whose link it clicks.
-            const downloaded = page.waitForEvent('download');
-            await page.locator('.dropdown-menu a', { hasText: 'Receivables' })
-                .filter({ visible: true }).first().click();
-            const download = await downloaded;
-            assert.match(download.suggestedFilename(), /\.xlsx$/);
-            const chunks = [];
-            for await (const chunk of await download.createReadStream()) {
-                chunks.push(chunk);
-            }
-            // A workbook is a zip archive.
-            const content = Buffer.concat(chunks);
-            assert.equal(content.subarray(0, 2).toString(), 'PK');
-            await page.locator('.modal.in', { hasText: 'Download' })
-                .waitFor({ state: 'detached' }).catch(() => {});
-            await settled();
+            const { form, lines } = await exportFromReport(
+                'The selected rows');
+            assert.equal(form.selectedCount, 1);
+            assert.deepEqual(lines.map((l) => l.slice(0, 2)),
+                [[opportunityName, partyName]]);
+            // The ordered amount, as a number.
+            assert.equal(lines[0][5], Number(ordered));
         });
 
         await step(t, 'sorted by the ordered amount', async () => {
@@ -129,17 +252,81 @@ test('an accountant follows an opportunity in the receivables report',
             await screenshot('receivable-02-sorted.png');
         });
 
-        await step(t, 'the row opens its opportunity', async () => {
-            // On an amount: the names are links to their own records.
-            await row().locator('td', { hasText: formatted(ordered, 2) })
-                .first().dblclick();
-            await settled();
-            const tab = page.locator('#tablist li.active',
-                { hasText: 'Opportunity' });
-            await tab.waitFor();
-            await activeTab().getByText(opportunityNumber).first().waitFor();
-            await screenshot('receivable-03-opportunity.png');
-            await page.locator('#tablist li.active button.close').click();
-            await settled();
-        });
+        await step(t, 'the row opens the form of its opportunity',
+            async () => {
+                // On an amount: the names are links to their own records.
+                await row().locator('td',
+                    { hasText: formatted(ordered, 2) }).first().dblclick();
+                await settled();
+                const tab = page.locator('#tablist li.active');
+                await tab.filter({ hasText: 'Opportunity' }).waitFor();
+                // Named after the opportunity (beside the close button).
+                const title = await tab.innerText();
+                assert.ok(title.split('\n').includes(
+                    `Opportunity (${opportunityName})`), title);
+                // Its form, not a list of one row.
+                const form = activeTab().locator('.form-container')
+                    .filter({ visible: true }).first();
+                await form.waitFor();
+                assert.equal(await activeTab().locator('.treeview')
+                    .filter({ visible: true }).count(), 0);
+                assert.equal(await activeTab().locator(
+                    '.form-container input[name="party"]')
+                    .filter({ visible: true }).first().inputValue(),
+                partyName);
+                await activeTab().getByText(opportunityNumber).first()
+                    .waitFor();
+                await screenshot('receivable-03-opportunity.png');
+                await page.locator('#tablist li.active button.close')
+                    .click();
+                await settled();
+            });
+
+        await step(t, 'the export has every row of the report\'s filter',
+            async () => {
+                // The search of the list is not the report's filter.
+                const box = activeTab().locator(
+                    '.filter-box input[placeholder="Search"]')
+                    .filter({ visible: true }).first();
+                await box.fill('');
+                await box.press('Enter');
+                await settled();
+                const employee = activeTab()
+                    .locator('.filter-box input[name="employee"]')
+                    .filter({ visible: true });
+                await employee.fill(employeeName);
+                await activeTab().locator(
+                    '.dropdown-completion li.completion a',
+                    { hasText: employeeName }).first().click();
+                await settled();
+                const rows = activeTab().locator('.treeview tbody tr',
+                    { hasText: manyPartyName }).filter({ visible: true });
+                // The report follows the filter: the representative's rows,
+                // more than the list shows at once.
+                await rows.first().waitFor();
+                await page.waitForFunction(() => Sao.Tab.tabs.get_current()
+                    .screen.group.length > 0);
+                const shown = await rows.count();
+                assert.ok(shown < manyDeals, `${shown} rows shown`);
+                // Everything the list shows is selected.
+                await activeTab().locator(
+                    '.treeview thead th.selection-state input')
+                    .filter({ visible: true }).first().check();
+                await settled();
+                const selected = await page.evaluate(() => Sao.Tab.tabs
+                    .get_current().screen.selected_records.length);
+                assert.ok(selected > 0);
+                await screenshot('receivable-04-selected.png');
+                const { form, lines } = await exportFromReport();
+                assert.equal(form.employee, employeeName);
+                assert.equal(form.rowCount, manyDeals);
+                assert.equal(form.selectedCount, selected);
+                assert.equal(lines.length, manyDeals);
+                assert.deepEqual(lines.map((l) => l[0]).sort(), manyNames);
+                assert.deepEqual(new Set(lines.map((l) => l[2])),
+                    new Set([employeeName]));
+                // The quoted amounts: 1 + 2 + ... + 24.
+                assert.equal(lines.reduce((sum, l) => sum + l[4], 0),
+                    manyDeals * (manyDeals + 1) / 2);
+            });
     });

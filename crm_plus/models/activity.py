@@ -8,7 +8,11 @@ responsible employee) and a due date. Two crons remind the responsible
 users before an activity and raise an alarm once an activity is overdue.
 """
 import datetime
+import re
 from collections import defaultdict
+
+from sql.conditionals import Case
+from sql.functions import Extract
 
 from trytond.i18n import gettext
 from trytond.model import (
@@ -31,6 +35,13 @@ STATES = [
     ('done', "Done"),
     ('cancelled', "Cancelled"),
     ]
+# The colours of the calendar events of the types without their own, picked
+# by the id of the type: dark enough for the client's white text.
+CALENDAR_COLORS = [
+    '#1565c0', '#2e7d32', '#6a1b9a', '#5d4037', '#455a64', '#00838f',
+    '#e65100', '#c62828', '#616161', '#ad1457',
+    ]
+COLOR_PATTERN = re.compile(r'^#[0-9a-fA-F]{6}$')
 
 
 class ActivityType(
@@ -52,6 +63,10 @@ class ActivityType(
                 ('default_duration', '<=', MAX_DURATION)],
             ],
         help="The duration proposed for new activities of this type.")
+    color = fields.Char(
+        "Color",
+        help="The color of the activities of this type in the calendar, "
+        "as #rrggbb.")
 
     @classmethod
     def __setup__(cls):
@@ -62,6 +77,29 @@ class ActivityType(
     @classmethod
     def default_task(cls):
         return False
+
+    @classmethod
+    def validate_fields(cls, types, field_names):
+        super().validate_fields(types, field_names)
+        cls.check_color(types, field_names)
+
+    @classmethod
+    def check_color(cls, types, field_names=None):
+        if field_names and 'color' not in field_names:
+            return
+        for type_ in types:
+            if type_.color and not COLOR_PATTERN.match(type_.color):
+                raise ValidationError(gettext(
+                        'crm_plus.msg_activity_type_invalid_color',
+                        color=type_.color,
+                        type=type_.rec_name))
+
+    @property
+    def calendar_color(self):
+        "The color of the type, else one of the palette by its id"
+        if self.color:
+            return self.color
+        return CALENDAR_COLORS[self.id % len(CALENDAR_COLORS)]
 
 
 class Activity(NotifyEmployeesMixin, Workflow, ModelSQL, ModelView):
@@ -139,6 +177,14 @@ class Activity(NotifyEmployeesMixin, Workflow, ModelSQL, ModelView):
         "Overdue", readonly=True,
         help="Still planned after its end or due date.")
     overdue_notified = fields.Boolean("Overdue Alarm Sent", readonly=True)
+    calendar_color = fields.Function(
+        fields.Char("Calendar Color"), 'get_calendar_color')
+    agenda = fields.Function(
+        fields.Integer(
+            "Agenda",
+            help="0 for the overdue activities, 1 for the other planned "
+            "ones, 2 for those done or cancelled."),
+        'get_agenda')
 
     del _states
 
@@ -223,6 +269,27 @@ class Activity(NotifyEmployeesMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def default_overdue_notified(cls):
         return False
+
+    @classmethod
+    def get_calendar_color(cls, activities, name):
+        return {a.id: a.type.calendar_color for a in activities}
+
+    def get_agenda(self, name):
+        if self.state != 'planned':
+            return 2
+        return 0 if self.overdue else 1
+
+    @classmethod
+    def order_agenda(cls, tables):
+        """The overdue activities first, then the other planned ones, the
+        soonest first; then those done or cancelled, the latest first"""
+        table, _ = tables[None]
+        planned = table.state == 'planned'
+        start = Extract('EPOCH', table.start)
+        return [
+            Case((planned & table.overdue, 0), (planned, 1), else_=2),
+            Case((planned, start), else_=-start),
+            ]
 
     @fields.depends('type')
     def on_change_with_task(self, name=None):

@@ -43,6 +43,15 @@ PHONE_TYPES = {
     'work': 'phone', 'home': 'phone', 'other': 'phone', 'mobile': 'mobile',
     'fax': 'fax'}
 MECHANISM_PHONE_KINDS = {'phone': 'work', 'mobile': 'mobile', 'fax': 'fax'}
+# The target of a contact left out of the import (see import_contacts).
+SKIP = 'skip'
+# What the import did with each contact.
+OUTCOMES = [
+    ('created', "Created"),
+    ('updated', "Updated"),
+    ('unchanged', "Unchanged"),
+    ('skipped', "Skipped"),
+    ]
 
 
 class ExchangeError(ValidationError):
@@ -135,7 +144,10 @@ class ContactImportLine(ModelView):
     action = fields.Selection([
             ('create', "Create"),
             ('update', "Update"),
-            ], "Action", required=True)
+            ('skip', "Skip"),
+            ], "Action", required=True,
+        help="Create a partner, update the partner chosen, or leave the "
+        "contact out of the import.")
     candidates = fields.Many2Many(
         'party.party', None, None, "Candidates", readonly=True)
     party = fields.Many2One(
@@ -148,6 +160,50 @@ class ContactImportLine(ModelView):
             'invisible': Eval('action') != 'update',
             },
         help="The partner the contact updates.")
+
+
+class ContactImportResult(ModelView):
+    __name__ = 'crm.contact.import.result'
+    __string__ = "Imported Contacts"
+    created = fields.Integer(
+        "Created", readonly=True,
+        help="The contacts imported as new partners.")
+    updated = fields.Integer(
+        "Updated", readonly=True,
+        help="The contacts that added details to existing partners.")
+    unchanged = fields.Integer(
+        "Unchanged", readonly=True,
+        help="The contacts whose partner already had all their details.")
+    skipped = fields.Integer(
+        "Skipped", readonly=True,
+        help="The contacts left out of the import in the preview.")
+    lines = fields.One2Many(
+        'crm.contact.import.result.line', None, "Contacts", readonly=True,
+        help="What the import did with each contact of the file.")
+
+
+class ContactImportResultLine(ModelView):
+    __name__ = 'crm.contact.import.result.line'
+    __string__ = "Imported Contact"
+    number = fields.Integer(
+        "Number", readonly=True,
+        help="The card of a vCard file, the line of a CSV file.")
+    name = fields.Char("Name", readonly=True)
+    outcome = fields.Selection(OUTCOMES, "Outcome", readonly=True)
+    party = fields.Many2One('party.party', "Partner", readonly=True)
+    reason = fields.Char(
+        "Reason", readonly=True,
+        help="Why nothing of the contact was imported.")
+
+
+def outcome_reason(outcome, party_name):
+    "The translated reason why a contact with outcome imported nothing"
+    if outcome == 'unchanged':
+        return gettext(
+            'crm_plus.msg_contact_import_unchanged', party=party_name)
+    elif outcome == 'skipped':
+        return gettext('crm_plus.msg_contact_import_skipped')
+    return None
 
 
 class ContactImport(Wizard):
@@ -167,6 +223,11 @@ class ContactImport(Wizard):
             Button("Import", 'import_', 'tryton-ok', default=True),
             ])
     import_ = StateTransition()
+    done = StateView(
+        'crm.contact.import.result',
+        'crm_plus.contact_import_result_view_form', [
+            Button("Close", 'end', 'tryton-close', default=True),
+            ])
     queued = StateAction('crm_plus.act_contact_import_job_form')
     # Files of more contacts are imported in the queue: the user follows
     # the progress of the job instead of waiting on the request.
@@ -216,7 +277,8 @@ class ContactImport(Wizard):
         return {'format': format, 'lines': lines}
 
     def get_targets(self, format, contacts):
-        "The id of the partner to update of each contact, or None"
+        """The id of the partner to update of each contact, None to create
+        one, or SKIP"""
         decisions = {l.number: l for l in self.preview.lines}
         targets = []
         for contact in contacts:
@@ -225,6 +287,8 @@ class ContactImport(Wizard):
                 if not line.party:
                     raise _location_error(format, contact, 'undecided')
                 targets.append(line.party.id)
+            elif line and line.action == 'skip':
+                targets.append(SKIP)
             else:
                 targets.append(None)
         return targets
@@ -241,8 +305,39 @@ class ContactImport(Wizard):
         if (len(contacts) > self.get_queue_threshold()
                 and Transaction().context.get('company')):
             return 'queued'
-        Party.import_contacts(format, contacts, targets)
-        return 'end'
+        outcomes = []
+        parties = Party.import_contacts(
+            format, contacts, targets, outcomes=outcomes)
+        # The summary is shown by the next state, from the session.
+        self.done.created = outcomes.count('created')
+        self.done.updated = outcomes.count('updated')
+        self.done.unchanged = outcomes.count('unchanged')
+        self.done.skipped = outcomes.count('skipped')
+        self.done.lines = [{
+                'number': contact.number,
+                'name': contact.name,
+                'outcome': outcome,
+                'party': party.id if party else None,
+                'reason': outcome_reason(
+                    outcome, party.rec_name if party else ''),
+                } for contact, outcome, party in zip(
+                contacts, outcomes, parties)]
+        return 'done'
+
+    def default_done(self, fields):
+        return {
+            'created': self.done.created,
+            'updated': self.done.updated,
+            'unchanged': self.done.unchanged,
+            'skipped': self.done.skipped,
+            'lines': [{
+                    'number': l.number,
+                    'name': l.name,
+                    'outcome': l.outcome,
+                    'party': l.party.id if l.party else None,
+                    'reason': l.reason,
+                    } for l in self.done.lines],
+            }
 
     def do_queued(self, action):
         pool = Pool()
@@ -444,17 +539,39 @@ class Party(metaclass=PoolMeta):
         return codes + [c for c in company_codes if c not in codes]
 
     @classmethod
-    def import_contacts(cls, format, contacts, targets, progress=None):
-        """Create or update the partners of the contacts.
+    def import_contacts(
+            cls, format, contacts, targets, progress=None, outcomes=None):
+        """Create or update the partners of the contacts and return them
+        (None for a contact skipped).
 
-        targets holds for each contact the id of the partner to update, or
-        None to create one. Organisations named by the contacts are matched
-        by name or created, and the contacts linked to them. Everything is
-        created and written by batches.
+        targets holds for each contact the id of the partner to update, None
+        to create one, or SKIP to leave the contact out. Organisations named
+        by the contacts are matched by name or created, and the contacts
+        linked to them. Everything is created and written by batches.
 
         progress, when given, is called with the number of contacts done
         (partner, addresses and contact mechanisms) after each batch: the
-        queued imports show it to the user."""
+        queued imports show it to the user.
+
+        outcomes, when given, is a list extended with what became of each
+        contact (see OUTCOMES): created, updated (a value written or an
+        address or a contact mechanism added), unchanged or skipped."""
+        kept = [i for i, t in enumerate(targets) if t != SKIP]
+        kept_outcomes = []
+        parties = cls._import_contacts(
+            format, [contacts[i] for i in kept], [targets[i] for i in kept],
+            progress, kept_outcomes)
+        result = [None] * len(contacts)
+        done = ['skipped'] * len(contacts)
+        for index, party, outcome in zip(kept, parties, kept_outcomes):
+            result[index] = party
+            done[index] = outcome
+        if outcomes is not None:
+            outcomes.extend(done)
+        return result
+
+    @classmethod
+    def _import_contacts(cls, format, contacts, targets, progress, outcomes):
         pool = Pool()
         Address = pool.get('party.address')
         Mechanism = pool.get('party.contact_mechanism')
@@ -492,6 +609,7 @@ class Party(metaclass=PoolMeta):
             (n, p.id) for n, p in zip(new_names, new_organisations))
         for index in to_create:
             parties[index] = organisations[_name_key(contacts[index].name)]
+        created_ids = {p.id for p in new_organisations}
 
         # Then the persons.
         new_persons = [
@@ -501,6 +619,9 @@ class Party(metaclass=PoolMeta):
                 for i in new_persons])
         for index, person in zip(new_persons, created):
             parties[index] = person.id
+        created_ids.update(p.id for p in created)
+        # The contacts that write a value on their partner or add details.
+        changed = set()
         updated = defaultdict(list)
         fields = ['surname', 'job_title', 'department', 'organisation']
         current = {}
@@ -522,6 +643,7 @@ class Party(metaclass=PoolMeta):
                 if values:
                     updated[tuple(sorted(values.items()))].append(
                         targets[index])
+                    changed.add(index)
         # One write per list of 250 partners, whatever their values, for
         # the same reason as the creation.
         to_write, size = [], 0
@@ -570,24 +692,40 @@ class Party(metaclass=PoolMeta):
         if progress:
             progress(0)
         for start in range(0, len(contacts), size):
-            cls._import_details(
+            added = cls._import_details(
                 contacts[start:start + size], parties[start:start + size],
                 countries, company_codes,
                 existing_addresses, existing_mechanisms)
+            changed.update(start + i for i, a in enumerate(added) if a)
             if progress:
                 progress(min(start + size, len(contacts)))
+
+        # A partner created for several contacts (the cards of one
+        # organisation) is created by the first one.
+        seen = set()
+        for index, party_id in enumerate(parties):
+            if party_id in created_ids and party_id not in seen:
+                outcomes.append('created')
+            elif index in changed:
+                outcomes.append('updated')
+            else:
+                outcomes.append('unchanged')
+            seen.add(party_id)
         return cls.browse(parties)
 
     @classmethod
     def _import_details(
             cls, contacts, parties, countries, company_codes,
             existing_addresses, existing_mechanisms):
-        "Create the addresses and contact mechanisms of the contacts"
+        """Create the addresses and contact mechanisms of the contacts and
+        return for each contact whether it added any"""
         pool = Pool()
         Address = pool.get('party.address')
         Mechanism = pool.get('party.contact_mechanism')
         addresses, mechanisms = [], []
+        added = []
         for contact, party_id in zip(contacts, parties):
+            count = len(addresses) + len(mechanisms)
             codes = cls._phone_codes(contact, countries, company_codes)
             # The host reads the numbers in the country of the partner's
             # addresses only.
@@ -628,8 +766,10 @@ class Party(metaclass=PoolMeta):
                         'type': type_,
                         'value': value,
                         })
+            added.append(len(addresses) + len(mechanisms) > count)
         _create(Address, addresses)
         _create(Mechanism, mechanisms)
+        return added
 
     @classmethod
     def _find_organisations(cls, keys):

@@ -31,7 +31,7 @@ from trytond.transaction import (
     Transaction, TransactionError, without_check_access)
 
 from .. import exchange
-from .exchange import FORMATS, raise_exchange_error
+from .exchange import FORMATS, outcome_reason, raise_exchange_error
 
 JOB_STATES = [
     ('queued', "Queued"),
@@ -55,8 +55,8 @@ class ContactImportJob(ModelSQL, ModelView):
     format = fields.Selection(FORMATS, "Format", required=True, readonly=True)
     decisions = fields.Dict(
         None, "Decisions", readonly=True,
-        help="The partner to update of each card or line (by its number); "
-        "the others are created.")
+        help="The partner to update of each card or line (by its number), "
+        "or \"skip\" for those left out; the others are created.")
     state = fields.Selection(
         JOB_STATES, "State", required=True, readonly=True, sort=False)
     total = fields.Integer("Contacts", readonly=True)
@@ -71,7 +71,16 @@ class ContactImportJob(ModelSQL, ModelView):
         help="The contacts imported as new partners.")
     updated = fields.Integer(
         "Updated", readonly=True,
-        help="The contacts that updated existing partners.")
+        help="The contacts that added details to existing partners.")
+    unchanged = fields.Integer(
+        "Unchanged", readonly=True,
+        help="The contacts whose partner already had all their details.")
+    skipped = fields.Integer(
+        "Skipped", readonly=True,
+        help="The contacts left out of the import in the preview.")
+    not_imported = fields.Text(
+        "Not Imported", readonly=True,
+        help="The contacts unchanged or skipped, each with the reason.")
     error = fields.Text("Error", readonly=True)
     started = fields.Timestamp("Started", readonly=True)
     finished = fields.Timestamp("Finished", readonly=True)
@@ -130,8 +139,9 @@ class ContactImportJob(ModelSQL, ModelView):
     @classmethod
     def copy(cls, jobs, default=None):
         default = default.copy() if default is not None else {}
-        for name in ['total', 'created', 'updated', 'error', 'started',
-                'finished', 'task', 'heartbeat']:
+        for name in ['total', 'created', 'updated', 'unchanged', 'skipped',
+                'not_imported', 'error', 'started', 'finished', 'task',
+                'heartbeat']:
             default.setdefault(name)
         default.setdefault('state', 'queued')
         default.setdefault('processed', 0)
@@ -179,6 +189,9 @@ class ContactImportJob(ModelSQL, ModelView):
                 'processed': 0,
                 'created': None,
                 'updated': None,
+                'unchanged': None,
+                'skipped': None,
+                'not_imported': None,
                 'error': None,
                 'started': None,
                 'finished': None,
@@ -298,9 +311,10 @@ class ContactImportJob(ModelSQL, ModelView):
             decisions = self.decisions or {}
             targets = [decisions.get(str(c.number)) for c in contacts]
             self._commit_progress(total=len(contacts))
-            Party.import_contacts(
+            outcomes = []
+            parties = Party.import_contacts(
                 format, contacts, targets, progress=self._progress_callback(
-                    len(contacts)))
+                    len(contacts)), outcomes=outcomes)
         except UserError as error:
             # All or nothing: the partners imported so far are undone, and
             # only the failure is kept.
@@ -318,11 +332,35 @@ class ContactImportJob(ModelSQL, ModelView):
             raise
         self.state = 'done'
         self.total = self.processed = len(contacts)
-        self.updated = len([t for t in targets if t])
-        self.created = len(targets) - self.updated
+        self.created = outcomes.count('created')
+        self.updated = outcomes.count('updated')
+        self.unchanged = outcomes.count('unchanged')
+        self.skipped = outcomes.count('skipped')
+        self.not_imported = self._not_imported(
+            format, contacts, outcomes, parties)
         self.finished = datetime.datetime.now()
         self.save()
         self._notify()
+
+    def _not_imported(self, format, contacts, outcomes, parties):
+        """The contacts that imported nothing, one a line with the reason,
+        in the language of the user who imported the file"""
+        pool = Pool()
+        User = pool.get('res.user')
+        user = User(self.create_uid.id)
+        lines = []
+        with Transaction().set_context(
+                language=user.language.code if user.language else None):
+            for contact, outcome, party in zip(contacts, outcomes, parties):
+                if outcome in {'created', 'updated'}:
+                    continue
+                lines.append(gettext(
+                        'crm_plus.msg_contact_import_'
+                        + exchange.LOCATIONS[format],
+                        number=contact.number, name=contact.name,
+                        reason=outcome_reason(
+                            outcome, party.rec_name if party else '')))
+        return '\n'.join(lines) or None
 
     @classmethod
     def _read_committed(cls):
@@ -397,7 +435,8 @@ class ContactImportJob(ModelSQL, ModelView):
                 if job.state == 'done':
                     label = gettext(
                         'crm_plus.msg_contact_import_job_done',
-                        created=job.created, updated=job.updated)
+                        created=job.created, updated=job.updated,
+                        unchanged=job.unchanged, skipped=job.skipped)
                     description = job.filename or ''
                     icon = 'tryton-ok'
                 else:

@@ -16,10 +16,11 @@ from trytond import backend
 from trytond.model import Index, ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
-from trytond.pyson import Eval
+from trytond.pyson import Eval, PYSONEncoder
 from trytond.report import Report
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
+from trytond.wizard import Button, StateAction, StateReport, StateView, Wizard
 
 from ..reports.receivable_xlsx import write_xlsx
 from .mixins import ReportContextMixin
@@ -50,6 +51,9 @@ NAME_FIELDS = {
     'opportunity': ['number', 'reference'],
     'party': ['name', 'code'],
     }
+# The context of the report that chooses its rows: the fields of its
+# context form and of the export's.
+FILTER_FIELDS = ['company', 'from_date', 'to_date', 'team', 'employee']
 # A float, so that SQLite does not divide integers.
 SECONDS_PER_DAY = 24 * 60 * 60.
 
@@ -668,10 +672,9 @@ class Party(metaclass=PoolMeta):
         return result
 
 
-class ReceivableReportContext(ReportContextMixin, ModelView):
-    "Receivable Report Context"
-    __name__ = 'crm.receivable.report.context'
-    __string__ = "Receivable Report Context"
+class ReceivableFilterMixin(ReportContextMixin):
+    "The filter of the receivables report"
+    __slots__ = ()
 
     team = fields.Many2One(
         'crm.team', "Team",
@@ -680,6 +683,12 @@ class ReceivableReportContext(ReportContextMixin, ModelView):
         'company.employee', "Employee",
         domain=[('company', '=', Eval('company', -1))],
         help="Only the opportunities of this employee.")
+
+
+class ReceivableReportContext(ReceivableFilterMixin, ModelView):
+    "Receivable Report Context"
+    __name__ = 'crm.receivable.report.context'
+    __string__ = "Receivable Report Context"
 
 
 class ReceivableReport(ModelSQL, ModelView):
@@ -738,6 +747,14 @@ class ReceivableReport(ModelSQL, ModelView):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('won_date', 'DESC NULLS LAST'), ('id', 'DESC')]
+
+    def get_rec_name(self, name):
+        # A row is its opportunity: the client names its windows with it.
+        return self.opportunity.rec_name if self.opportunity else ''
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('opportunity.rec_name', *clause[1:])]
 
     @classmethod
     def get_states(cls):
@@ -892,6 +909,17 @@ class ReceivableReportXlsx(Report):
 
     @classmethod
     def execute(cls, ids, data):
+        # The filter of the export wizard, else the report's context that
+        # the client sends.
+        filter_ = data.get('filter')
+        if filter_ is not None:
+            with Transaction().set_context(
+                    {n: filter_.get(n) for n in FILTER_FIELDS}):
+                return cls._execute(ids, data)
+        return cls._execute(ids, data)
+
+    @classmethod
+    def _execute(cls, ids, data):
         pool = Pool()
         ActionReport = pool.get('ir.action.report')
         Currency = pool.get('currency.currency')
@@ -925,3 +953,109 @@ class ReceivableReportXlsx(Report):
             lines.append(values)
         content = write_xlsx(action_report.name, kinds, lines)
         return ('xlsx', content, False, action_report.name)
+
+
+class ReceivableReportExportStart(ReceivableFilterMixin, ModelView):
+    "Export Receivables"
+    __name__ = 'crm.receivable.report.export.start'
+    __string__ = "Export Receivables"
+
+    rows = fields.Selection([
+            ('all', "All the rows of the filter"),
+            ('selected', "The selected rows"),
+            ], "Export", required=True,
+        states={
+            'invisible': ~Eval('selected_count'),
+            })
+    selected_count = fields.Integer(
+        "Selected Rows", readonly=True,
+        states={
+            'invisible': ~Eval('selected_count'),
+            })
+    row_count = fields.Function(fields.Integer(
+            "Rows of the Filter",
+            help="The rows of the report that the filter gives."),
+        'on_change_with_row_count')
+
+    @classmethod
+    def default_rows(cls):
+        return 'all'
+
+    @classmethod
+    def default_selected_count(cls):
+        return 0
+
+    def filter_context(self):
+        "The context of the report that the filter gives"
+        values = {}
+        for name in FILTER_FIELDS:
+            value = getattr(self, name, None)
+            # The records of the many-to-one fields by their ids.
+            values[name] = getattr(value, 'id', value)
+        return values
+
+    @fields.depends(*FILTER_FIELDS)
+    def on_change_with_row_count(self, name=None):
+        pool = Pool()
+        ReportRow = pool.get('crm.receivable.report')
+        if not self.company:
+            return 0
+        with Transaction().set_context(self.filter_context()):
+            return ReportRow.search([], count=True)
+
+
+class ReceivableReportExport(Wizard):
+    """Export the receivables report to Excel: all the rows of a filter,
+    computed on the server whatever the client has loaded, or the rows
+    selected in the report"""
+    __name__ = 'crm.receivable.report.export'
+    start = StateView(
+        'crm.receivable.report.export.start',
+        'crm_plus.receivable_report_export_start_view_form', [
+            Button("Cancel", 'end', 'tryton-cancel'),
+            Button("Export", 'export', 'tryton-print', default=True),
+            ])
+    export = StateReport('crm.receivable.report.xlsx')
+
+    def selected_ids(self):
+        "The rows selected in the report the wizard is launched from"
+        context = Transaction().context
+        if context.get('active_model') == 'crm.receivable.report':
+            return [i for i in context.get('active_ids') or [] if i >= 0]
+        return []
+
+    def default_start(self, fields):
+        # From the report, its context holds the filter it shows.
+        context = Transaction().context
+        values = {n: context[n] for n in FILTER_FIELDS
+            if context.get(n) is not None}
+        values['selected_count'] = len(self.selected_ids())
+        return values
+
+    def do_export(self, action):
+        ids = self.selected_ids() if self.start.rows == 'selected' else []
+        return action, {
+            'model': 'crm.receivable.report',
+            'ids': ids,
+            'filter': self.start.filter_context(),
+            }
+
+
+class ReceivableReportOpen(Wizard):
+    """Open the opportunity of a row of the receivables report in its form
+    (the rows have the ids of their opportunities)"""
+    __name__ = 'crm.receivable.report.open'
+    start_state = 'open_'
+    open_ = StateAction('crm_plus.act_opportunity_receivable_open')
+
+    def do_open_(self, action):
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        context = Transaction().context
+        ids = [i for i in context.get('active_ids') or [] if i >= 0]
+        action['res_id'] = ids
+        action['pyson_domain'] = PYSONEncoder().encode([('id', 'in', ids)])
+        if len(ids) == 1:
+            action['name'] = '%s (%s)' % (
+                action['name'], Opportunity(ids[0]).rec_name)
+        return action, {}

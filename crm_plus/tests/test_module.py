@@ -2,11 +2,13 @@
 # this repository contains the full copyright notices and license terms.
 import datetime
 from decimal import Decimal
+import io
 import os
 import re
 import xml.etree.ElementTree as ElementTree
 from unittest.mock import patch
 
+import openpyxl
 import polib
 
 from trytond.exceptions import UserError
@@ -591,6 +593,69 @@ class CrmPlusTestCase(
                         opportunities[1].id: Decimal(0),
                         opportunities[2].id: Decimal(6)},
                     })
+
+    @with_transaction()
+    def test_receivable_export_set_based(self):
+        """The Excel export of a filter has all its rows, in as many queries
+        for 3 rows as for 60"""
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        Export = pool.get('crm.receivable.report.xlsx', type='report')
+
+        company = create_company()
+        with set_company(company):
+            few = create_employee(company, "Few")
+            many = create_employee(company, "Many")
+            opportunities = create_opportunities_with_sales(
+                63, ['quotation', 'confirmed', 'processing', 'done'])
+            Opportunity.write(
+                list(opportunities[:3]), {'employee': few.id},
+                list(opportunities[3:]), {'employee': many.id})
+
+            def export(employee, ids=()):
+                "The rows of the workbook of the employee's rows or ids"
+                _, content, _, name = Export.execute(list(ids), {
+                        'filter': {
+                            'company': company.id,
+                            'employee': employee.id,
+                            },
+                        })
+                self.assertEqual(name, "Receivables")
+                sheet = openpyxl.load_workbook(
+                    io.BytesIO(content), read_only=True).active
+                header, *rows = sheet.iter_rows(values_only=True)
+                self.assertEqual(header[:3], (
+                        "Opportunity", "Party", "Employee"))
+                return rows
+
+            # The caches of the server and of the transaction filled once:
+            # what is left is what the rows cost.
+            export(few)
+            export(many)
+            counts = []
+            for employee, expected in [
+                    (few, opportunities[:3]), (many, opportunities[3:])]:
+                with counting_queries() as queries:
+                    rows = export(employee)
+                counts.append(len(queries))
+                self.assertEqual(
+                    sorted(r[0] for r in rows),
+                    sorted(o.rec_name for o in expected))
+                self.assertEqual({r[2] for r in rows}, {employee.rec_name})
+                # The ordered amounts, as numbers: 2 x (i + 1) but for the
+                # quotations, every fourth.
+                self.assertEqual(
+                    sum(r[5] for r in rows),
+                    sum(2 * (i + 1) for i, o in enumerate(opportunities)
+                        if o in expected and i % 4))
+            self.assertEqual(counts[0], counts[1], counts)
+            self.assertLessEqual(counts[1], 20, counts)
+
+            # The rows selected, under the filter they were listed with.
+            rows = export(many, [o.id for o in opportunities[10:12]])
+            self.assertEqual(
+                sorted(r[0] for r in rows),
+                sorted(o.rec_name for o in opportunities[10:12]))
 
     def _create_scorecard(self, threshold=40):
         "A scorecard of two criteria weighted 3 and 1"
