@@ -7,11 +7,11 @@
 // report's filter, whatever is selected.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import zlib from 'node:zlib';
 
 import {
-    Rpc, TIMEOUT, activeTab, decimal, formatted, logIn, openCrmMenu, page,
-    screenshot, settled, stamp, startBrowser, step, stopBrowser,
+    activeTab, decimal, exportReceivables, formatted, logIn, openCrmMenu,
+    page, Rpc, screenshot, settled, stamp, startBrowser, step, stopBrowser,
+    TIMEOUT,
 } from './support.mjs';
 
 const accountantLogin = `e2e-accountant-${stamp}`.toLowerCase();
@@ -122,91 +122,6 @@ after(stopBrowser);
 const row = () => activeTab().locator('.treeview tbody tr',
     { hasText: partyName });
 
-// The cells of the first sheet of a workbook (an .xlsx file is a zip
-// archive of XML files), read as a spreadsheet does: shared strings resolved,
-// numbers as numbers, one array per row.
-function readWorkbook(content) {
-    const files = {};
-    // The central directory, found from its end record, lists the files.
-    const end = content.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-    let offset = content.readUInt32LE(end + 16);
-    for (let i = 0; i < content.readUInt16LE(end + 10); i++) {
-        const method = content.readUInt16LE(offset + 10);
-        const size = content.readUInt32LE(offset + 20);
-        const nameLength = content.readUInt16LE(offset + 28);
-        const extra = content.readUInt16LE(offset + 30);
-        const comment = content.readUInt16LE(offset + 32);
-        const local = content.readUInt32LE(offset + 42);
-        const name = content.toString(
-            'utf8', offset + 46, offset + 46 + nameLength);
-        const start = local + 30 + content.readUInt16LE(local + 26)
-            + content.readUInt16LE(local + 28);
-        const data = content.subarray(start, start + size);
-        files[name] = (method === 8 ? zlib.inflateRawSync(data) : data)
-            .toString('utf8');
-        offset += 46 + nameLength + extra + comment;
-    }
-    const unescape = (text) => text.replace(/&lt;/g, '<')
-        .replace(/&gt;/g, '>').replace(/&quot;/g, '"')
-        .replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-    const strings = [...(files['xl/sharedStrings.xml'] || '')
-        .matchAll(/<si>(.*?)<\/si>/gs)].map(([, si]) => unescape(
-        [...si.matchAll(/<t[^>]*>(.*?)<\/t>/gs)].map(([, t]) => t).join('')));
-    return [...files['xl/worksheets/sheet1.xml']
-        .matchAll(/<row[^>]*>(.*?)<\/row>/gs)].map(([, cells]) =>
-        [...cells.matchAll(/<c ([^>]*?)(?:\/>|>(.*?)<\/c>)/gs)]
-            .map(([, attributes, inner]) => {
-                const value = /<v>(.*?)<\/v>/s.exec(inner || '');
-                if (!value) {
-                    return null;
-                }
-                return / t="s"/.test(attributes) ? strings[Number(value[1])]
-                    : Number(value[1]);
-            }));
-}
-
-// Export Receivables from the report's Print button: the dialog of the
-// export, then the workbook downloaded, read.
-async function exportFromReport(rows) {
-    await activeTab().locator('button#print').click();
-    await page.locator('.dropdown-menu a', { hasText: 'Export Receivables' })
-        .filter({ visible: true }).first().click();
-    const dialog = page.locator('.modal.in', { hasText: 'Export Receivables' })
-        .filter({ visible: true });
-    await dialog.locator('select[name="rows"]').waitFor();
-    await settled();
-    const form = {
-        employee: await dialog.locator('input[name="employee"]')
-            .inputValue(),
-        rowCount: Number(await dialog
-            .locator('input[type="text"][name="row_count"]').inputValue()),
-        selectedCount: Number(await dialog
-            .locator('input[type="text"][name="selected_count"]')
-            .inputValue()),
-    };
-    if (rows) {
-        await dialog.locator('select[name="rows"]')
-            .selectOption({ label: rows });
-        await settled();
-    }
-    const downloaded = page.waitForEvent('download');
-    await dialog.locator('.modal-footer button', { hasText: 'Export' })
-        .click();
-    const download = await downloaded;
-    assert.match(download.suggestedFilename(), /\.xlsx$/);
-    const chunks = [];
-    for await (const chunk of await download.createReadStream()) {
-        chunks.push(chunk);
-    }
-    // The client offers the file in a dialog whose link it clicks.
-    await page.locator('.modal.in', { hasText: 'Download' })
-        .waitFor({ state: 'detached' }).catch(() => {});
-    await settled();
-    const [header, ...lines] = readWorkbook(Buffer.concat(chunks));
-    assert.deepEqual(header.slice(0, 3), ['Opportunity', 'Party', 'Employee']);
-    return { form, lines };
-}
-
 test('an accountant follows an opportunity in the receivables report',
     { timeout: 10 * TIMEOUT }, async (t) => {
         await step(t, 'the report lists the opportunity', async () => {
@@ -232,7 +147,7 @@ test('an accountant follows an opportunity in the receivables report',
             await row().locator('td', { hasText: formatted(ordered, 2) })
                 .first().click();
             await settled();
-            const { form, lines } = await exportFromReport(
+            const { form, lines } = await exportReceivables(
                 'The selected rows');
             assert.equal(form.selectedCount, 1);
             assert.deepEqual(lines.map((l) => l.slice(0, 2)),
@@ -317,7 +232,7 @@ test('an accountant follows an opportunity in the receivables report',
                     .get_current().screen.selected_records.length);
                 assert.ok(selected > 0);
                 await screenshot('receivable-04-selected.png');
-                const { form, lines } = await exportFromReport();
+                const { form, lines } = await exportReceivables();
                 assert.equal(form.employee, employeeName);
                 assert.equal(form.rowCount, manyDeals);
                 assert.equal(form.selectedCount, selected);

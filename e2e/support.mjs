@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
@@ -460,3 +461,91 @@ export function step(t, name, fn) {
 // The number as the client displays it in the user's language.
 export const formatted = (value, digits) => Number(value).toLocaleString(
     'en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+// --- files the client downloads ---------------------------------------------
+
+// The cells of the first sheet of a workbook (an .xlsx file is a zip
+// archive of XML files), read as a spreadsheet does: shared strings resolved,
+// numbers as numbers, one array per row.
+export function readWorkbook(content) {
+    const files = {};
+    // The central directory, found from its end record, lists the files.
+    const end = content.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    let offset = content.readUInt32LE(end + 16);
+    for (let i = 0; i < content.readUInt16LE(end + 10); i++) {
+        const method = content.readUInt16LE(offset + 10);
+        const size = content.readUInt32LE(offset + 20);
+        const nameLength = content.readUInt16LE(offset + 28);
+        const extra = content.readUInt16LE(offset + 30);
+        const comment = content.readUInt16LE(offset + 32);
+        const local = content.readUInt32LE(offset + 42);
+        const name = content.toString(
+            'utf8', offset + 46, offset + 46 + nameLength);
+        const start = local + 30 + content.readUInt16LE(local + 26)
+            + content.readUInt16LE(local + 28);
+        const data = content.subarray(start, start + size);
+        files[name] = (method === 8 ? zlib.inflateRawSync(data) : data)
+            .toString('utf8');
+        offset += 46 + nameLength + extra + comment;
+    }
+    const unescape = (text) => text.replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>').replace(/&quot;/g, '"')
+        .replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+    const strings = [...(files['xl/sharedStrings.xml'] || '')
+        .matchAll(/<si>(.*?)<\/si>/gs)].map(([, si]) => unescape(
+        [...si.matchAll(/<t[^>]*>(.*?)<\/t>/gs)].map(([, t]) => t).join('')));
+    return [...files['xl/worksheets/sheet1.xml']
+        .matchAll(/<row[^>]*>(.*?)<\/row>/gs)].map(([, cells]) =>
+        [...cells.matchAll(/<c ([^>]*?)(?:\/>|>(.*?)<\/c>)/gs)]
+            .map(([, attributes, inner]) => {
+                const value = /<v>(.*?)<\/v>/s.exec(inner || '');
+                if (!value) {
+                    return null;
+                }
+                return / t="s"/.test(attributes) ? strings[Number(value[1])]
+                    : Number(value[1]);
+            }));
+}
+
+// Export Receivables from the report's Print button (CRM > Reports >
+// Receivables): the dialog of the
+// export, then the workbook downloaded, read.
+export async function exportReceivables(rows) {
+    await activeTab().locator('button#print').click();
+    await page.locator('.dropdown-menu a', { hasText: 'Export Receivables' })
+        .filter({ visible: true }).first().click();
+    const dialog = page.locator('.modal.in', { hasText: 'Export Receivables' })
+        .filter({ visible: true });
+    await dialog.locator('select[name="rows"]').waitFor();
+    await settled();
+    const form = {
+        employee: await dialog.locator('input[name="employee"]')
+            .inputValue(),
+        rowCount: Number(await dialog
+            .locator('input[type="text"][name="row_count"]').inputValue()),
+        selectedCount: Number(await dialog
+            .locator('input[type="text"][name="selected_count"]')
+            .inputValue()),
+    };
+    if (rows) {
+        await dialog.locator('select[name="rows"]')
+            .selectOption({ label: rows });
+        await settled();
+    }
+    const downloaded = page.waitForEvent('download');
+    await dialog.locator('.modal-footer button', { hasText: 'Export' })
+        .click();
+    const download = await downloaded;
+    assert.match(download.suggestedFilename(), /\.xlsx$/);
+    const chunks = [];
+    for await (const chunk of await download.createReadStream()) {
+        chunks.push(chunk);
+    }
+    // The client offers the file in a dialog whose link it clicks.
+    await page.locator('.modal.in', { hasText: 'Download' })
+        .waitFor({ state: 'detached' }).catch(() => {});
+    await settled();
+    const [header, ...lines] = readWorkbook(Buffer.concat(chunks));
+    assert.deepEqual(header.slice(0, 3), ['Opportunity', 'Party', 'Employee']);
+    return { form, lines };
+}
