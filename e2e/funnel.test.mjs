@@ -81,7 +81,8 @@ async function listCounts() {
     const result = {};
     for (const id of stages.ids) {
         const row = activeTab().locator('.treeview tbody tr',
-            { hasText: stages.names[id] }).filter({ hasText: 'Standard Sale' });
+            { hasText: stages.names[id] })
+            .filter({ hasText: 'Standard Sale' });
         const cell = row.first().locator('td[data-title^="Number"]');
         result[id] = Number(await cell.innerText());
     }

@@ -1025,9 +1025,14 @@ class ReceivableReportExport(Wizard):
         return []
 
     def default_start(self, fields):
-        # From the report, its context holds the filter it shows.
         context = Transaction().context
-        values = {n: context[n] for n in FILTER_FIELDS
+        # From the report, its context holds the filter it shows; from the
+        # menu, the context's employee is the user's, not a filter.
+        if context.get('active_model') == 'crm.receivable.report':
+            names = FILTER_FIELDS
+        else:
+            names = ['company']
+        values = {n: context[n] for n in names
             if context.get(n) is not None}
         values['selected_count'] = len(self.selected_ids())
         return values
