@@ -13,9 +13,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-    activeTab, clickButton, dialog, exportReceivables, fillText, logIn,
-    logOut, newRecord, openCrmMenu, openFormPage, page, Rpc, save, screenshot,
-    settled, stamp, startBrowser, step, stopBrowser, TIMEOUT,
+    activeTab, clickButton, dialog, exportReceivables, field, fillText,
+    formatted, logIn, logOut, newRecord, openCrmMenu, openFormPage, openRow,
+    page, Rpc, save, screenshot, settled, stamp, startBrowser, step,
+    stopBrowser, TIMEOUT,
 } from './support.mjs';
 
 // The demo's users and their password (crm_plus/demo).
@@ -295,12 +296,67 @@ test('the first hour: lead to order, approval, funnel and receivables', {
             assertNoErrors('the funnel');
         });
 
+    await step(t, 'the salesperson quotes the deal and confirms the order',
+        async () => {
+            await logOut();
+            await logIn(salesperson, demoPassword);
+            await openCrmMenu('Leads and Opportunities');
+            await activeTab().locator('.nav-tabs a[role="tab"]',
+                { hasText: /^\s*Opportunities\b/ }).first().click();
+            await settled();
+            const box = activeTab().locator('.filter-box input.form-control')
+                .first();
+            await box.fill(`Description: "${description}"`);
+            await box.press('Enter');
+            await settled();
+            const { amount } = await deal(rpc, ['amount']);
+            const amountShown = formatted(amount.decimal, 2);
+            // On the amount: the party's cell is a link to the party.
+            await openRow(amountShown);
+            await field('amount').waitFor();
+            await settled();
+            await clickButton('New Quotation');
+            await openFormPage('Sales & Approvals');
+            await openFormPage('Sales');
+            const sales = activeTab().locator(
+                '.form-container .tab-pane.active .treeview tbody tr')
+                .filter({ visible: true });
+            await sales.filter({ hasText: amountShown }).first().waitFor();
+            await assertFits('the quoted deal');
+            await screenshot('first-hour-09-quoted.png');
+            // The quotation opens over the deal, with its own buttons.
+            await sales.first().locator('td', { hasText: amountShown })
+                .first().dblclick();
+            const quotation = topDialog();
+            await quotation.locator('button',
+                { hasText: /^\s*Confirm\s*$/ }).first().waitFor();
+            await settled();
+            await assertFits('the quotation');
+            await quotation.locator('button',
+                { hasText: /^\s*Confirm\s*$/ }).first().click();
+            await settled();
+            await screenshot('first-hour-10-order.png');
+            await quotation.locator('.modal-footer button',
+                { hasText: /^\s*Apply changes\s*$/i }).click();
+            await quotation.waitFor({ state: 'detached' }).catch(() => {});
+            await settled();
+            const { id } = await deal(rpc, []);
+            const [sale] = await admin.model('sale.sale', 'search_read',
+                [['origin', '=', `sale.opportunity,${id}`]], 0, null, null,
+                ['state', 'untaxed_amount']);
+            assert.ok(['confirmed', 'processing'].includes(sale.state),
+                sale.state);
+            assert.equal(Number(sale.untaxed_amount.decimal),
+                Number(amount.decimal));
+            assertNoErrors('the order');
+        });
+
     await step(t, 'the accountant reads the receivables', async () => {
         await logOut();
         await logIn(accountant, demoPassword);
         await openCrmMenu('Receivables', ['Reports']);
         await assertFits('the receivables');
-        await screenshot('first-hour-09-receivables.png');
+        await screenshot('first-hour-11-receivables.png');
         const rpcAccountant = await Rpc.login(accountant, demoPassword);
         // As the web client asks it: the report's filter sends no
         // employee of its own.
