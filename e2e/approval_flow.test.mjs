@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-    activeTab, clickButton, decimal, dialog, field, formatted, logIn, logOut,
-    openCrmMenu, openFormPage, openRow, openUserMenu, page, Rpc, screenshot,
-    settled, stamp, startBrowser, step, stopBrowser, TIMEOUT,
+    activeTab, approveRequest, clickButton, decimal, dialog, field, formatted,
+    listOpportunities, logIn, logOut, openCrmMenu, openFormPage, openRow,
+    openUserMenu, page, Rpc, screenshot, settled, stamp, startBrowser, step,
+    stopBrowser, TIMEOUT,
 } from './support.mjs';
 
 const lower = stamp.toLowerCase();
@@ -153,15 +154,7 @@ async function closeDialog(text) {
 
 // CRM > Leads and Opportunities, tab Opportunities, the deal's form.
 async function openDeal() {
-    await openCrmMenu('Leads and Opportunities');
-    await activeTab().locator('.nav-tabs a[role="tab"]',
-        { hasText: /^\s*Opportunities\b/ }).first().click();
-    await settled();
-    const box = activeTab().locator('.filter-box input.form-control')
-        .first();
-    await box.fill(`Description: "${deal}"`);
-    await box.press('Enter');
-    await settled();
+    await listOpportunities(`Description: "${deal}"`);
     await activeTab().locator('.treeview tbody tr', { hasText: customer })
         .first().waitFor();
     // On the amount: the party's cell is a link to the party.
@@ -265,17 +258,7 @@ test('an opportunity waits for its approval before it is quoted',
             await activeTab().locator('.form-container')
                 .filter({ visible: true }).first().waitFor();
             await settled();
-            await clickButton('Approve / Reject');
-            const wizard = page.locator('.modal.in').filter(
-                { has: page.locator('textarea[name="comment"]') });
-            await wizard.locator('textarea[name="comment"]').waitFor();
-            await settled();
-            await wizard.locator('textarea[name="comment"]')
-                .fill(`Go ahead ${stamp}`);
-            await wizard.locator('.modal-footer button',
-                { hasText: /^\s*Approve\s*$/ }).click();
-            await wizard.waitFor({ state: 'detached' }).catch(() => {});
-            await settled();
+            await approveRequest(`Go ahead ${stamp}`);
             await screenshot('approval-flow-06-approved.png');
             const [request] = await requestsOfDeal();
             assert.equal(request.state, 'approved');

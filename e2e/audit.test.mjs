@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-    activeTab, decimal, field, formatted, logIn, logOut, openCrmMenu, openRow,
-    page, Rpc, screenshot, settled, stamp, startBrowser, step, stopBrowser,
-    TIMEOUT,
+    activeTab, decimal, field, formatted, listOpportunities, logIn, logOut,
+    openCrmMenu, openRow, page, Rpc, screenshot, settled, stamp, startBrowser,
+    step, stopBrowser, TIMEOUT,
 } from './support.mjs';
 
 const lower = stamp.toLowerCase();
@@ -145,15 +145,7 @@ async function layout() {
 
 // The deal's form, from CRM > Leads and Opportunities, tab Opportunities.
 async function openDeal() {
-    await openCrmMenu('Leads and Opportunities');
-    await activeTab().locator('.nav-tabs a[role="tab"]',
-        { hasText: /^\s*Opportunities\b/ }).first().click();
-    await settled();
-    const box = activeTab().locator('.filter-box input.form-control')
-        .first();
-    await box.fill(`Description: "${renamed}"`);
-    await box.press('Enter');
-    await settled();
+    await listOpportunities(`Description: "${renamed}"`);
     const amountShown = formatted(amountTyped, 2);
     await activeTab().locator('.treeview tbody tr', { hasText: customer })
         .first().waitFor();

@@ -13,10 +13,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-    activeTab, clickButton, dialog, exportReceivables, field, fillText,
-    formatted, logIn, logOut, newRecord, openCrmMenu, openFormPage, openRow,
-    page, Rpc, save, screenshot, settled, stamp, startBrowser, step,
-    stopBrowser, TIMEOUT,
+    activeTab, approveRequest, clickButton, dialog, exportReceivables, field,
+    fillText, formatted, listOpportunities, logIn, logOut, newRecord,
+    openCrmMenu, openFormPage, openRow, page, Rpc, save, screenshot, settled,
+    stamp, startBrowser, step, stopBrowser, TIMEOUT,
 } from './support.mjs';
 
 // The demo's users and their password (crm_plus/demo).
@@ -243,17 +243,7 @@ test('the first hour: lead to order, approval, funnel and receivables', {
         await activeTab().locator('button#switch_').click();
         await settled();
         await assertFits('the approval request');
-        await clickButton('Approve / Reject');
-        const wizard = page.locator('.modal.in').filter(
-            { has: page.locator('textarea[name="comment"]') });
-        await wizard.locator('textarea[name="comment"]').waitFor();
-        await settled();
-        await wizard.locator('textarea[name="comment"]')
-            .fill(`Go ahead ${stamp}`);
-        await wizard.locator('.modal-footer button',
-            { hasText: /^\s*Approve\s*$/ }).click();
-        await wizard.waitFor({ state: 'detached' }).catch(() => {});
-        await settled();
+        await approveRequest(`Go ahead ${stamp}`);
         await screenshot('first-hour-07-approved.png');
         const { id } = await deal(admin, []);
         const requests = await admin.model('crm.approval.request',
@@ -300,15 +290,7 @@ test('the first hour: lead to order, approval, funnel and receivables', {
         async () => {
             await logOut();
             await logIn(salesperson, demoPassword);
-            await openCrmMenu('Leads and Opportunities');
-            await activeTab().locator('.nav-tabs a[role="tab"]',
-                { hasText: /^\s*Opportunities\b/ }).first().click();
-            await settled();
-            const box = activeTab().locator('.filter-box input.form-control')
-                .first();
-            await box.fill(`Description: "${description}"`);
-            await box.press('Enter');
-            await settled();
+            await listOpportunities(`Description: "${description}"`);
             const { amount } = await deal(rpc, ['amount']);
             const amountShown = formatted(amount.decimal, 2);
             // On the amount: the party's cell is a link to the party.

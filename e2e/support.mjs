@@ -334,6 +334,35 @@ export async function openCrmMenu(title, submenus = []) {
     await settled();
 }
 
+// CRM > Leads and Opportunities, tab Opportunities, searched with the
+// text of the search box, e.g. 'Description: "Big deal"'.
+export async function listOpportunities(searchText) {
+    await openCrmMenu('Leads and Opportunities');
+    await activeTab().locator('.nav-tabs a[role="tab"]',
+        { hasText: /^\s*Opportunities\b/ }).first().click();
+    await settled();
+    const box = activeTab().locator('.filter-box input.form-control')
+        .first();
+    await box.fill(searchText);
+    await box.press('Enter');
+    await settled();
+}
+
+// Approve the approval request shown in the form, with a comment, through
+// its Approve / Reject wizard.
+export async function approveRequest(comment) {
+    await clickButton('Approve / Reject');
+    const wizard = page.locator('.modal.in').filter(
+        { has: page.locator('textarea[name="comment"]') });
+    await wizard.locator('textarea[name="comment"]').waitFor();
+    await settled();
+    await wizard.locator('textarea[name="comment"]').fill(comment);
+    await wizard.locator('.modal-footer button',
+        { hasText: /^\s*Approve\s*$/ }).click();
+    await wizard.waitFor({ state: 'detached' }).catch(() => {});
+    await settled();
+}
+
 // Close the tab shown, e.g. closeTab('Partners').
 export async function closeTab(title) {
     await page.locator('#tablist li.active button.close').click();

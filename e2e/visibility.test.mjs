@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-    activeTab, decimal, logIn, openCrmMenu, page, Rpc, screenshot, settled,
+    activeTab, decimal, listOpportunities, logIn, page, Rpc, screenshot,
     stamp, startBrowser, step, stopBrowser, TIMEOUT,
 } from './support.mjs';
 
@@ -82,15 +82,7 @@ const rows = () => activeTab().locator('.treeview tbody tr',
 // CRM > Leads and Opportunities, tab Opportunities, searched for the
 // deals of this run.
 async function listDeals() {
-    await openCrmMenu('Leads and Opportunities');
-    await activeTab().locator('.nav-tabs a[role="tab"]',
-        { hasText: /^\s*Opportunities\b/ }).first().click();
-    await settled();
-    const box = activeTab().locator('.filter-box input.form-control')
-        .first();
-    await box.fill(`Description: ${stamp}`);
-    await box.press('Enter');
-    await settled();
+    await listOpportunities(`Description: ${stamp}`);
     await rows().first().waitFor();
     return (await rows().allInnerTexts()).join('\n');
 }

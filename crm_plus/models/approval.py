@@ -27,7 +27,8 @@ from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval
 from trytond.tools import grouped_slice, reduce_ids
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, check_access, inactive_records, without_check_access)
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 # The snapshot is compared with the current values at this precision.
@@ -639,13 +640,35 @@ class Request(Workflow, ModelSQL, ModelView):
 
     @classmethod
     def search_document_readable(cls, name, clause):
-        # The documents are searched with the user's record rules.
+        """The requests of the documents the user may read, by the
+        documents' own access and record rules
+
+        The host evaluates the record rules of the requests as root, with
+        the user in the context: the documents are searched as that user."""
+        pool = Pool()
+        transaction = Transaction()
+        user = transaction.user or transaction.context.get('user') or 0
         _, operator, value = clause
-        domain = ['OR'] + [
-            ('document.id', '!=', None, document_name)
-            for document_name, _ in approval_documents()]
+        domain = ['OR']
+        for document_name, _ in approval_documents():
+            if not user:
+                domain.append(('document', 'like', document_name + ',%'))
+                continue
+            Document = pool.get(document_name)
+            with transaction.set_user(user), check_access(), \
+                    inactive_records():
+                try:
+                    query = Document.search([], order=[], query=True)
+                except AccessError:
+                    continue
+            domain.append(('document.id', 'in', query, document_name))
+        if len(domain) == 1:
+            # No kind of document is readable.
+            domain = [('id', '=', None)]
         positive = (operator == '=') == bool(value)
-        return domain if positive else ['NOT', domain]
+        if positive:
+            return domain
+        return [('id', 'not in', cls.search(domain, order=[], query=True))]
 
     @classmethod
     def missing(cls, documents, transition=None):

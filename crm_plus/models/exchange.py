@@ -162,9 +162,9 @@ class ContactImportLine(ModelView):
         help="The partner the contact updates.")
 
 
-class ContactImportResult(ModelView):
-    __name__ = 'crm.contact.import.result'
-    __string__ = "Imported Contacts"
+class ImportCountsMixin:
+    "What an import did with the contacts, counted by outcome"
+    __slots__ = ()
     created = fields.Integer(
         "Created", readonly=True,
         help="The contacts imported as new partners.")
@@ -177,6 +177,11 @@ class ContactImportResult(ModelView):
     skipped = fields.Integer(
         "Skipped", readonly=True,
         help="The contacts left out of the import in the preview.")
+
+
+class ContactImportResult(ImportCountsMixin, ModelView):
+    __name__ = 'crm.contact.import.result'
+    __string__ = "Imported Contacts"
     lines = fields.One2Many(
         'crm.contact.import.result.line', None, "Contacts", readonly=True,
         help="What the import did with each contact of the file.")

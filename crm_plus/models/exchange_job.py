@@ -31,7 +31,8 @@ from trytond.transaction import (
     Transaction, TransactionError, without_check_access)
 
 from .. import exchange
-from .exchange import FORMATS, outcome_reason, raise_exchange_error
+from .exchange import (
+    FORMATS, ImportCountsMixin, outcome_reason, raise_exchange_error)
 
 JOB_STATES = [
     ('queued', "Queued"),
@@ -41,7 +42,7 @@ JOB_STATES = [
     ]
 
 
-class ContactImportJob(ModelSQL, ModelView):
+class ContactImportJob(ImportCountsMixin, ModelSQL, ModelView):
     "Contact Import"
     __name__ = 'crm.contact.import.job'
     __string__ = "Contact Import"
@@ -66,18 +67,6 @@ class ContactImportJob(ModelSQL, ModelView):
         "are imported.")
     progress = fields.Function(fields.Float(
             "Progress", digits=(1, 4)), 'get_progress')
-    created = fields.Integer(
-        "Created", readonly=True,
-        help="The contacts imported as new partners.")
-    updated = fields.Integer(
-        "Updated", readonly=True,
-        help="The contacts that added details to existing partners.")
-    unchanged = fields.Integer(
-        "Unchanged", readonly=True,
-        help="The contacts whose partner already had all their details.")
-    skipped = fields.Integer(
-        "Skipped", readonly=True,
-        help="The contacts left out of the import in the preview.")
     not_imported = fields.Text(
         "Not Imported", readonly=True,
         help="The contacts unchanged or skipped, each with the reason.")
