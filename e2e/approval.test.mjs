@@ -232,8 +232,10 @@ test('an approver approves and rejects requests in the web client',
                     ['model', '=', 'crm.approval.request'],
                     ['user', '=', repId],
                 ], 0, null, [['id', 'ASC']], ['label', 'description']);
+            // "Rule" approved for Sale "number" (party, amount)
             assert.deepEqual(
-                notifications.map((n) => n.label.match(/" (\w+) for "/)[1]),
+                notifications.map(
+                    (n) => n.label.match(/" (\w+) for Sale "/)?.[1]),
                 ['approved', 'rejected']);
             assert.equal(notifications[0].description, approveComment);
             assert.equal(notifications[1].description, rejectComment);
