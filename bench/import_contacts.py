@@ -145,7 +145,7 @@ def run_import(data):
     from trytond.modules.crm_plus import exchange
     from trytond.pool import Pool
     Party = Pool().get('party.party')
-    format, contacts = exchange.read(data)
+    format, contacts, _ = exchange.read(data)
     Party.check_import_contacts(format, contacts)
     matches = Party.match_import_contacts(contacts)
     targets = [same[0] if len(same) == 1 else None for same, _ in matches]

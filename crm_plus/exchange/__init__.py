@@ -6,16 +6,25 @@ Pure Python, without Tryton: `read` turns the bytes of a file into
 `Contact` records, `write` turns them into the bytes of a file.
 """
 import codecs
+from typing import List, NamedTuple
 
 from . import csvformats, vcard
 from .contact import Address, Contact, Email, Phone
 from .errors import ExchangeError
 
 __all__ = ['Address', 'Contact', 'Email', 'Phone', 'ExchangeError',
-    'FORMATS', 'decode', 'detect', 'read', 'write']
+    'FORMATS', 'FORMAT_NAMES', 'Reading', 'decode', 'detect', 'read',
+    'write']
 
 # Format codes: the vCard versions are written differently, and read alike.
 FORMATS = ('vcard3', 'vcard4', 'outlook', 'google')
+# The name of each format as the user chooses it.
+FORMAT_NAMES = {
+    'vcard3': "vCard 3.0",
+    'vcard4': "vCard 4.0",
+    'outlook': "Outlook CSV",
+    'google': "Google CSV",
+    }
 # Whether the number of a contact is a card or a line in each format.
 LOCATIONS = {
     'vcard3': 'card', 'vcard4': 'card', 'outlook': 'line', 'google': 'line'}
@@ -60,10 +69,22 @@ def detect(text):
     return csvformats.detect(csvformats.read_header(text))
 
 
-def read(data, format=None):
-    """Return (format, contacts) of the file's bytes or text.
+class Reading(NamedTuple):
+    "What was read from a file"
+    format: str
+    # The contacts of the cards or lines that could be read.
+    contacts: List[Contact]
+    # An ExchangeError for each card or line that could not be read, with
+    # its number: the others are imported only if the user accepts to skip
+    # these.
+    rejects: List[ExchangeError]
 
-    The format is detected when not given."""
+
+def read(data, format=None):
+    """Return the Reading of the file's bytes or text.
+
+    The format is detected when not given. A file that cannot be read at
+    all (not text, unknown format, no contact) raises ExchangeError."""
     text = decode(data)
     detected = detect(text)
     format = format or detected
@@ -79,7 +100,7 @@ def read(data, format=None):
         raise ExchangeError('unknown_format')
     if not contacts:
         raise ExchangeError('empty')
-    return format, contacts
+    return Reading(format, contacts, [])
 
 
 def write(contacts, format):

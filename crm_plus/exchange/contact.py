@@ -56,7 +56,8 @@ class Contact:
     department: str = ''
     emails: List[Email] = field(default_factory=list)
     phones: List[Phone] = field(default_factory=list)
-    website: str = ''
+    # Every web page of the contact, in the order of the file.
+    websites: List[str] = field(default_factory=list)
     addresses: List[Address] = field(default_factory=list)
     notes: str = ''
     birthday: Optional[datetime.date] = None
@@ -64,6 +65,10 @@ class Contact:
     # Where the contact is in its file: the card number of a vCard, the
     # line of a CSV row; errors found later name it.
     number: int = field(default=0, compare=False)
+    # Values read but left out because they are not valid (an e-mail
+    # such as bad@@example): ExchangeError records with their code and
+    # parameters, shown with the contact in the import's preview.
+    dropped: list = field(default_factory=list, compare=False)
 
     @property
     def person_name(self):

@@ -131,7 +131,7 @@ def read_outlook(text):
             organisation=get("Company", ''),
             department=get("Department", ''),
             job_title=get("Job Title", ''),
-            website=get("Web Page", ''),
+            websites=[w for w in [get("Web Page", '')] if w],
             notes=get("Notes", '').replace('\r\n', '\n'),
             birthday=_birthday(get("Birthday", '')))
         for index, column in enumerate(OUTLOOK_EMAILS):
@@ -222,8 +222,8 @@ def read_google(text):
             if address:
                 contact.addresses.append(address)
         for index in _numbered(row, "Website"):
-            if get(f"Website {index} - Value") and not contact.website:
-                contact.website = get(f"Website {index} - Value")
+            if get(f"Website {index} - Value"):
+                contact.websites.append(get(f"Website {index} - Value"))
         # Google moves a contact's "Organization Name" alone, without
         # person names, to the first name column in some exports.
         if (contact.organisation and contact.given_name
@@ -252,7 +252,7 @@ def write_outlook(contacts):
                 "Company": contact.organisation,
                 "Department": contact.department,
                 "Job Title": contact.job_title,
-                "Web Page": contact.website,
+                "Web Page": (contact.websites or [''])[0],
                 "Notes": contact.notes,
                 "Birthday": (contact.birthday.strftime('%m/%d/%Y')
                     if contact.birthday else ''),
@@ -333,7 +333,7 @@ def write_google(contacts):
                         ' '.join(filter(None, (
                                     address.postal_code, address.city))),
                         address.region, address.country)))
-        if contact.website:
-            row["Website 1 - Value"] = contact.website
+        if contact.websites:
+            row["Website 1 - Value"] = contact.websites[0]
         rows.append([row[c] for c in header])
     return _csv(header, rows)

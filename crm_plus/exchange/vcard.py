@@ -236,7 +236,7 @@ def _contact(card):
         if number:
             contact.phones.append(Phone(number, _phone_kind(_types(prop))))
     for prop in contents.get('url', [])[:1]:
-        contact.website = _text(prop)
+        contact.websites.append(_text(prop))
     for prop in _preferred(contents.get('adr', [])):
         value = prop.value
         if isinstance(value, str):
@@ -316,8 +316,8 @@ def _card(contact, version):
             'other': ['voice'],
             }[phone.kind]
         _type(prop, version, *kinds)
-    if contact.website:
-        card.add('url').value = contact.website
+    for website in contact.websites:
+        card.add('url').value = website
     for address in contact.addresses:
         prop = card.add('adr')
         prop.value = vobject.vcard.Address(

@@ -32,12 +32,7 @@ try:
 except ImportError:
     phonenumbers = None
 
-FORMATS = [
-    ('vcard3', "vCard 3.0"),
-    ('vcard4', "vCard 4.0"),
-    ('outlook', "Outlook CSV"),
-    ('google', "Google CSV"),
-    ]
+FORMATS = list(exchange.FORMAT_NAMES.items())
 # The host's contact mechanism types of each kind of phone.
 PHONE_TYPES = {
     'work': 'phone', 'home': 'phone', 'other': 'phone', 'mobile': 'mobile',
@@ -246,7 +241,7 @@ class ContactImport(Wizard):
 
     def read_file(self):
         try:
-            return exchange.read(self.start.file, self.start.format)
+            return exchange.read(self.start.file, self.start.format)[:2]
         except exchange.ExchangeError as error:
             raise_exchange_error(error)
 
@@ -759,9 +754,8 @@ class Party(metaclass=PoolMeta):
                 else:
                     values.append(
                         (phone.number, 'other', phone.number.lower()))
-            if contact.website:
-                values.append(
-                    (contact.website, 'website', contact.website.lower()))
+            for website in contact.websites:
+                values.append((website, 'website', website.lower()))
             for value, type_, key in values:
                 if key in existing_mechanisms[party_id]:
                     continue
@@ -845,8 +839,8 @@ class Party(metaclass=PoolMeta):
                     phone_kind = kind
                 contact.phones.append(
                     exchange.Phone(mechanism.value, phone_kind))
-            elif mechanism.type == 'website' and not contact.website:
-                contact.website = mechanism.value
+            elif mechanism.type == 'website':
+                contact.websites.append(mechanism.value)
         for address in self.addresses:
             contact.addresses.append(exchange.Address(
                     street=address.street_unstructured or '',

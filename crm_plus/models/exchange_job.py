@@ -294,7 +294,7 @@ class ContactImportJob(ImportCountsMixin, ModelSQL, ModelView):
             started=datetime.datetime.now())
         try:
             try:
-                format, contacts = exchange.read(self.file, self.format)
+                format, contacts, _ = exchange.read(self.file, self.format)
             except exchange.ExchangeError as error:
                 raise_exchange_error(error)
             decisions = self.decisions or {}

@@ -21,7 +21,7 @@ class VCardReadTestCase(unittest.TestCase):
 
     def test_apple_vcard_3(self):
         "Apple's vCard 3.0: groups, folded lines, several e-mails and phones"
-        format, contacts = read(fixture('apple_v3.vcf'))
+        format, contacts, _ = read(fixture('apple_v3.vcf'))
         self.assertEqual(format, 'vcard3')
         self.assertEqual(len(contacts), 3)
         novak, yamada, meridiana = contacts
@@ -46,7 +46,8 @@ class VCardReadTestCase(unittest.TestCase):
         self.assertEqual(novak.addresses, [Address(
                     street="Hybešova 42", city="Brno", postal_code="602 00",
                     country="Czech Republic", kind='work')])
-        self.assertEqual(novak.website, 'https://www.strojirny-brno.example')
+        self.assertEqual(
+            novak.websites, ['https://www.strojirny-brno.example'])
         self.assertEqual(novak.notes,
             "Met at the MSV trade fair, October. Prefers calls in the "
             "morning; speaks German.")
@@ -67,7 +68,7 @@ class VCardReadTestCase(unittest.TestCase):
 
     def test_vcard_4(self):
         "vCard 4.0 with BOM: quoted TYPE lists, PREF, tel: URIs"
-        format, contacts = read(fixture('v4.vcf'))
+        format, contacts, _ = read(fixture('v4.vcf'))
         self.assertEqual(format, 'vcard4')
         wang, fernandez = contacts
         self.assertEqual(wang.full_name, "王秀英")
@@ -91,7 +92,7 @@ class VCardReadTestCase(unittest.TestCase):
 
     def test_outlook_vcard_2_1_quoted_printable(self):
         "Outlook's 2.1 cards: QUOTED-PRINTABLE, charsets, soft line breaks"
-        format, contacts = read(fixture('outlook_21_qp.vcf'))
+        format, contacts, _ = read(fixture('outlook_21_qp.vcf'))
         self.assertEqual(format, 'vcard3')
         munoz, dvorak = contacts
         self.assertEqual(
@@ -173,7 +174,7 @@ class CSVReadTestCase(unittest.TestCase):
         data = fixture('outlook.csv')
         with self.assertRaises(UnicodeDecodeError):
             data.decode('utf-8')
-        format, contacts = read(data)
+        format, contacts, _ = read(data)
         self.assertEqual(format, 'outlook')
         munoz, weiss, nordwind = contacts
         self.assertEqual(munoz.full_name, "José Muñoz")
@@ -212,7 +213,7 @@ class CSVReadTestCase(unittest.TestCase):
 
     def test_google(self):
         "Google Contacts' CSV: numbered columns, ::: lists, labels"
-        format, contacts = read(fixture('google.csv'))
+        format, contacts, _ = read(fixture('google.csv'))
         self.assertEqual(format, 'google')
         suzuki, svobodova, gomez = contacts
         self.assertEqual(suzuki.full_name, "Hanako Suzuki")
@@ -279,7 +280,7 @@ class WriteTestCase(unittest.TestCase):
                     Phone('+420 541 123 499', 'fax')],
                 addresses=[Address("Hybešova 42", "Brno", "602 00", "",
                         "Czech Republic", 'work')],
-                website='https://strojirny.example',
+                websites=['https://strojirny.example'],
                 notes="Line one; with, punctuation\nline two",
                 birthday=datetime.date(1975, 4, 23)).fill_names(),
             Contact(given_name="太郎", family_name="山田",
@@ -302,7 +303,7 @@ class WriteTestCase(unittest.TestCase):
                     getattr(a, field), getattr(b, field), (a.name, field))
 
     fields = ['given_name', 'family_name', 'organisation', 'department',
-        'job_title', 'emails', 'phones', 'addresses', 'website', 'notes',
+        'job_title', 'emails', 'phones', 'addresses', 'websites', 'notes',
         'birthday', 'name', 'is_person']
 
     def test_vcard_3(self):
@@ -314,7 +315,7 @@ class WriteTestCase(unittest.TestCase):
         self.assertTrue(all(
                 len(line.encode('utf-8')) <= 75
                 for line in text.split('\r\n')))
-        format, contacts = read(data)
+        format, contacts, _ = read(data)
         self.assertEqual(format, 'vcard3')
         self.assertSame(self.contacts(), contacts, self.fields)
 
@@ -324,14 +325,14 @@ class WriteTestCase(unittest.TestCase):
         self.assertIn('VERSION:4.0', text)
         self.assertIn('KIND:org', text)
         self.assertIn('TEL;TYPE="cell,voice"', text)
-        format, contacts = read(data)
+        format, contacts, _ = read(data)
         self.assertEqual(format, 'vcard4')
         self.assertSame(self.contacts(), contacts, self.fields)
 
     def test_outlook(self):
         data = write(self.contacts(), 'outlook')
         self.assertTrue(data.startswith(b'\xef\xbb\xbf"Title","First Name"'))
-        format, contacts = read(data)
+        format, contacts, _ = read(data)
         self.assertEqual(format, 'outlook')
         # Outlook has no kinds of e-mail, and one birthday format.
         self.assertSame(self.contacts(), contacts,
@@ -342,7 +343,7 @@ class WriteTestCase(unittest.TestCase):
 
     def test_google(self):
         data = write(self.contacts(), 'google')
-        format, contacts = read(data)
+        format, contacts, _ = read(data)
         self.assertEqual(format, 'google')
         self.assertSame(self.contacts(), contacts, self.fields)
 
@@ -350,16 +351,16 @@ class WriteTestCase(unittest.TestCase):
         "Every hand-written fixture survives a write and a read"
         for name in ['apple_v3.vcf', 'v4.vcf', 'outlook_21_qp.vcf',
                 'outlook.csv', 'google.csv']:
-            _, contacts = read(fixture(name))
+            _, contacts, _ = read(fixture(name))
             for format in ['vcard3', 'vcard4', 'google']:
                 with self.subTest(name=name, format=format):
-                    _, again = read(write(contacts, format))
+                    _, again, _ = read(write(contacts, format))
                     self.assertSame(contacts, again, [
                             'name', 'organisation', 'emails', 'phones',
                             'job_title', 'department'])
             # Outlook has neither kinds of e-mail nor a full name, and one
             # column per kind of phone.
-            _, again = read(write(contacts, 'outlook'))
+            _, again, _ = read(write(contacts, 'outlook'))
             self.assertSame(contacts, again, [
                     'given_name', 'family_name', 'organisation',
                     'job_title', 'department', 'is_person'])
