@@ -190,19 +190,33 @@ test('an opportunity waits for its approval before it is quoted',
             assert.ok(line.includes(totalShown), line);
         });
 
-        await step(t, 'New Quotation asks for the approval', async () => {
-            await clickButton('New Quotation');
-            const error = dialog('Request Approval');
-            await error.waitFor();
-            await settled();
-            const text = await error.innerText();
-            assert.ok(text.includes(customer), text);
-            assert.ok(text.includes(totalShown), text);
-            assert.ok(text.includes('at the bottom of the form'), text);
-            assert.ok(text.includes('"Approval Requests" list'), text);
-            assert.ok(text.includes(ruleName), text);
+        await step(t, 'Request Approval is the next step', async () => {
+            // New Quotation would be refused: only Request Approval shows.
+            const footer = activeTab().locator('.content-box button')
+                .filter({ visible: true });
+            await footer.filter({ hasText: 'Request Approval' }).first()
+                .waitFor();
+            assert.equal(await footer.filter({ hasText: 'New Quotation' })
+                .count(), 0);
             await screenshot('approval-flow-02-approval-needed.png');
-            await closeDialog('Request Approval');
+            // Called anyway, as another client may, the quotation is
+            // refused with where to ask.
+            const rep = await Rpc.login(salespersonLogin, secret);
+            const refusal = await rep.model('sale.opportunity',
+                'new_quotation', [opportunityId]).then(
+                () => null, (error) => {
+                    // "method: [kind, [message, description, ...]]"
+                    const body = error.message.slice(
+                        error.message.indexOf(': ') + 2);
+                    const [, [message, description]] = JSON.parse(body);
+                    return `${message}\n${description}`;
+                });
+            assert.ok(refusal, 'the quotation is refused');
+            assert.ok(refusal.includes(totalShown), refusal);
+            assert.ok(refusal.includes(customer), refusal);
+            assert.ok(refusal.includes('at the bottom of the form'), refusal);
+            assert.ok(refusal.includes('"Approval Requests" list'), refusal);
+            assert.ok(refusal.includes(ruleName), refusal);
             assert.equal((await opportunity(['state'])).state, 'opportunity');
         });
 

@@ -44,11 +44,15 @@ class Opportunity(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         cls._buttons.update({
+                # While an approval is still to be asked, Request
+                # Approval is the step: a quotation would be refused.
                 'new_quotation': {
-                    'invisible': ~Eval('state').in_(
-                        ['opportunity', 'converted']),
+                    'invisible': (
+                        ~Eval('state').in_(['opportunity', 'converted'])
+                        | ((Eval('state') == 'opportunity')
+                            & Eval('approval_needed', False))),
                     'icon': 'tryton-add',
-                    'depends': ['state'],
+                    'depends': ['state', 'approval_needed'],
                     },
                 })
 
