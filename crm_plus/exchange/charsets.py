@@ -87,8 +87,11 @@ def guess(data):
     if not matches:
         return 'cp1252'
     best = min(m.chaos for m in matches)
-    tied = [m.encoding for m in matches if m.chaos <= best]
-    return 'cp1252' if 'cp1252' in tied else tied[0]
+    tied = [m for m in matches if m.chaos <= best]
+    # Each match also names the encodings that decode the same text.
+    if any('cp1252' in m.could_be_from_charset for m in tied):
+        return 'cp1252'
+    return tied[0].encoding
 
 
 def decode(data):

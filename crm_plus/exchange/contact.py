@@ -148,6 +148,10 @@ class Contact:
                     self.emails[0].address if self.emails else None,
                     self.phones[0].number if self.phones else None}):
             self.full_name = ''
+        # An organisation's own card carries its name as full name, as
+        # vCard's FN.
+        if not (self.full_name or self.given_name or self.family_name):
+            self.full_name = self.organisation
         return self.fill_names()
 
     def fill_names(self):

@@ -244,18 +244,23 @@ class Decoder:
             value = binascii.a2b_qp(value)
             encoded = True
         elif encoding in {'b', 'base64'}:
-            value = base64.b64decode(value.strip(), validate=False)
+            value = base64.b64decode(b''.join(value.split()), validate=True)
             encoded = True
+        text = None
         charset = charsets.codec(prop.params.get('CHARSET'))
         if charset and (encoded or self.raw):
             try:
-                return value.decode(charset)
+                text = value.decode(charset)
             except UnicodeDecodeError:
                 pass
-        try:
-            return value.decode('utf-8')
-        except UnicodeDecodeError:
-            return value.decode(self.fallback, 'replace')
+        if text is None:
+            try:
+                text = value.decode('utf-8')
+            except UnicodeDecodeError:
+                text = value.decode(self.fallback, 'replace')
+        if encoded and '\r' in text:
+            text = _newlines(text)
+        return text
 
 
 def _unescape(text):
@@ -317,6 +322,10 @@ def address_kind(types):
 
 def birthday(value):
     value = (value or '').strip()
+    try:
+        return datetime.date.fromisoformat(value[:10])
+    except ValueError:
+        pass
     for pattern in ('%Y-%m-%d', '%Y%m%d'):
         try:
             return datetime.datetime.strptime(value[:10], pattern).date()
