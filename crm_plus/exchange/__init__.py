@@ -78,7 +78,7 @@ def _vcard_bytes(data):
     are ASCII-compatible (the CHARSET of each value then applies), else
     the UTF-8 of its text"""
     if isinstance(data, str):
-        return data.lstrip('\ufeff').encode('utf-8'), False
+        return data.lstrip('\ufeff').encode('utf-8', 'replace'), False
     encoding = charsets.unicode_encoding(data)
     if encoding:
         try:
@@ -111,15 +111,17 @@ def read(data, format=None):
         raise ExchangeError('unknown_format')
     if format in VCARDS:
         contacts, rejects = vcard.read(source, raw)
-    elif format == 'jcard':
-        contacts, rejects = jcard.read(text)
     elif format == 'xcard':
-        contacts, rejects = xcard.read(
-            data if isinstance(data, bytes) else text.encode('utf-8'))
+        # The XML declaration names the encoding.
+        contacts, rejects = xcard.read(data if isinstance(data, bytes)
+            else data.encode('utf-8', 'replace'))
     else:
         if text is None:
             text = decode(data)
-        contacts, rejects = csvformats.read(text, format)
+        if format == 'jcard':
+            contacts, rejects = jcard.read(text)
+        else:
+            contacts, rejects = csvformats.read(text, format)
     if not contacts:
         # Nothing to import: the fault of the first card, if any, tells
         # why better than an empty file.

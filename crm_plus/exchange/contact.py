@@ -24,6 +24,19 @@ PHONE_KINDS = ('work', 'home', 'mobile', 'fax', 'other')
 # Chinese, Japanese and Korean names put the family name first.
 FAMILY_FIRST = re.compile(
     '[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]')
+# Control characters are no text: a damaged file's bytes, which neither
+# the database (NUL) nor XML would take.
+CONTROLS = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]')
+TEXT_FIELDS = ('given_name', 'middle_name', 'family_name', 'full_name',
+    'organisation', 'job_title', 'department', 'notes', 'uid')
+
+
+def text(value):
+    "The value without control characters and surrogates"
+    value = CONTROLS.sub('', value)
+    if not value.isascii():
+        value = value.encode('utf-8', 'replace').decode('utf-8')
+    return value
 
 
 @dataclass
@@ -117,7 +130,18 @@ class Contact:
 
         E-mail addresses lose a display name ("Omega" <omega@example.com>)
         and mailto:, and are normalised; the invalid ones move to dropped.
-        Empty and repeated values go."""
+        Empty and repeated values go, and control characters."""
+        for name in TEXT_FIELDS:
+            setattr(self, name, text(getattr(self, name)).strip())
+        for item in self.emails:
+            item.address = text(item.address)
+        for item in self.phones:
+            item.number = text(item.number).strip()
+        self.websites = [text(w) for w in self.websites]
+        for item in self.addresses:
+            for name in ('street', 'city', 'postal_code', 'region',
+                    'country'):
+                setattr(item, name, text(getattr(item, name)).strip())
         emails, seen = [], set()
         for item in self.emails:
             address = clean_email(item.address)
@@ -187,5 +211,5 @@ def validate_email(address):
     try:
         return _validate_email(
             address, check_deliverability=False).normalized
-    except EmailNotValidError as error:
+    except (EmailNotValidError, UnicodeError) as error:
         raise ValueError(str(error)) from error

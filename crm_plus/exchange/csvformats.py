@@ -331,9 +331,13 @@ def read(text, format):
         'thunderbird': _thunderbird}[format]
     contacts, rejects = [], []
     for line, row in _rows(text, format, delimiter, skipped, rejects):
-        contact = reader(row.get)
-        contact.number = line
-        contacts.append(contact.clean())
+        try:
+            contact = reader(row.get)
+            contact.number = line
+            contacts.append(contact.clean())
+        except Exception as exception:
+            rejects.append(ExchangeError('csv_malformed', line,
+                    reason=str(exception) or type(exception).__name__))
     return contacts, rejects
 
 

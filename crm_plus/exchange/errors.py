@@ -74,4 +74,5 @@ class ExchangeError(ValueError):
         return hash((self.code, self.number))
 
     def __repr__(self):
-        return f'ExchangeError({self.code!r}, {self.number!r}, {self.params!r})'
+        return (f'ExchangeError({self.code!r}, {self.number!r}, '
+            f'{self.params!r})')

@@ -70,7 +70,7 @@ def read(text):
     "Return (contacts, rejects) of the jCard text"
     try:
         data = json.loads(text)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise ExchangeError('json_malformed', reason=str(error))
     if isinstance(data, list) and data and isinstance(data[0], str):
         data = [data]

@@ -11,6 +11,7 @@ from lxml import etree
 
 from . import vcard
 from .contact import Contact
+from .contact import text as contact_text
 from .errors import ExchangeError
 from .jcard import properties
 
@@ -84,7 +85,7 @@ def read(data):
         remove_comments=True, remove_pis=True)
     try:
         root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as error:
+    except (etree.XMLSyntaxError, ValueError) as error:
         raise ExchangeError('xml_malformed', reason=str(error))
     cards = [root] if _local(root) == 'vcard' else [
         c for c in root if _local(c) == 'vcard']
@@ -104,7 +105,7 @@ def write(contacts):
     def element(parent, name, text=None):
         child = etree.SubElement(parent, f'{{{NS}}}{name}')
         if text is not None:
-            child.text = text
+            child.text = contact_text(text)
         return child
 
     root = etree.Element(f'{{{NS}}}vcards', nsmap={None: NS})

@@ -617,8 +617,8 @@ class RoundTripTestCase(unittest.TestCase):
                 addresses=[
                     Address("Hybešova 42\nBudova B", "Brno", "602 00",
                         "Jihomoravský kraj", "Czech Republic", 'work'),
-                    Address("Lidická 7", "Brno", "602 00", "", "Czech Republic",
-                        'home')],
+                    Address("Lidická 7", "Brno", "602 00", "",
+                        "Czech Republic", 'home')],
                 websites=['https://strojirny.example',
                     'https://blog.strojirny.example/a,b;c'],
                 notes="Line one; with, punctuation\\ and\nline two",
