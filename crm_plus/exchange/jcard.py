@@ -91,8 +91,10 @@ def properties(contact):
     value), a structured value as a list"""
     result = [('fn', [], 'text', contact.name),
         ('n', [], 'text', [contact.family_name, contact.given_name,
-                contact.middle_name, '', '']),
-        ('kind', [], 'text', 'individual' if contact.is_person else 'org')]
+                contact.middle_name, '', ''])]
+    if not contact.name_is_fallback:
+        result.append(('kind', [], 'text',
+                'individual' if contact.is_person else 'org'))
     if contact.organisation:
         result.append(('org', [], 'text', [contact.organisation]
                 + ([contact.department] if contact.department else [])))

@@ -31,10 +31,14 @@ BEGIN = re.compile(rb'^\s*BEGIN\s*:\s*VCARD\s*$', re.IGNORECASE)
 END = re.compile(rb'^\s*END\s*:\s*VCARD\s*$', re.IGNORECASE)
 FIRST_VERSION = re.compile(rb'^VERSION\s*:\s*(\S*)', re.IGNORECASE | re.M)
 # A property's group and name: item1.EMAIL
-NAME = re.compile(rb'^(?:[A-Za-z0-9_-]+\.)*([A-Za-z0-9_-]+)$')
+NAME = re.compile(rb'^(?:([A-Za-z0-9_-]+)\.)*([A-Za-z0-9_-]+)$')
 # The properties a contact keeps; the others are not even decoded.
 KEPT = {'VERSION', 'N', 'FN', 'ORG', 'TITLE', 'EMAIL', 'TEL', 'URL', 'ADR',
     'NOTE', 'BDAY', 'UID'}
+# Apple's label of the properties of its group (item1.TEL, item1.X-ABLabel:
+# _$!<Mobile>!$_ or a label of the user's own): its words are types.
+LABEL = 'X-ABLABEL'
+LABEL_WORDS = re.compile(r'[a-z]+')
 ENCODINGS = {'quoted-printable', 'base64', 'b', '8bit', '7bit'}
 ESCAPE = re.compile(r'\\(.)', re.S)
 UNESCAPED = {'n': '\n', 'N': '\n', ',': ',', ';': ';', ':': ':', '\\': '\\'}
@@ -137,14 +141,15 @@ def split_cards(data):
 
 
 class Property:
-    __slots__ = ('name', 'params', 'types', 'value', 'line')
+    __slots__ = ('name', 'params', 'types', 'value', 'line', 'group')
 
-    def __init__(self, name, params, types, value, line):
+    def __init__(self, name, params, types, value, line, group=None):
         self.name = name
         self.params = params
         self.types = types
         self.value = value
         self.line = line
+        self.group = group
 
 
 def _split_quoted(data, separator):
@@ -190,9 +195,10 @@ def parse_line(line, number):
     match = NAME.match(parts[0].strip())
     if not match:
         return False
-    name = match.group(1).decode('ascii').upper()
-    if name not in KEPT:
+    name = match.group(2).decode('ascii').upper()
+    if name not in KEPT and name != LABEL:
         return None
+    group = match.group(1).lower() if match.group(1) else None
     params, types = {}, set()
     for part in parts[1:]:
         key, equal, values = part.partition(b'=')
@@ -213,7 +219,7 @@ def parse_line(line, number):
             types.add('pref')
         else:
             params[key] = values.strip().strip('"').lower()
-    return Property(name, params, types, value, number)
+    return Property(name, params, types, value, number, group)
 
 
 class Decoder:
@@ -378,9 +384,19 @@ def _contact(card, decode):
                         line=line, version=version)
                 continue
             properties.append(prop)
+        labels = {}
+        for prop in properties:
+            if prop.name == LABEL and prop.group:
+                line = prop.line
+                labels[prop.group] = set(
+                    LABEL_WORDS.findall(decode(prop).lower()))
         contact = Contact(number=card.number)
         for prop in properties:
             line = prop.line
+            if prop.name == LABEL:
+                continue
+            if prop.group in labels:
+                prop.types |= labels[prop.group]
             fill(contact, prop, decode(prop))
     except ExchangeError:
         raise
@@ -513,7 +529,7 @@ def card_lines(contact, version):
         'FN:' + escape(contact.name),
         'N:' + ';'.join(escape(p) for p in (contact.family_name,
                 contact.given_name, contact.middle_name, '', ''))]
-    if version == '4.0':
+    if version == '4.0' and not contact.name_is_fallback:
         lines.append(
             'KIND:' + ('individual' if contact.is_person else 'org'))
     if contact.organisation:

@@ -319,6 +319,59 @@ class VCardQuirksTestCase(QuirksTestCase):
         self.assertEqual([str(r) for r in reading.rejects],
             ["line 5: text outside of a card: junk"])
 
+    def test_apple_labels(self):
+        "The X-ABLabel of a group of Apple's cards types its properties"
+        data = ("BEGIN:VCARD\r\nVERSION:3.0\r\nN:Rossi;Marco;;;\r\n"
+            "FN:Marco Rossi\r\n"
+            "item1.TEL:+39 02 1234 5678\r\n"
+            "item1.X-ABLabel:_$!<Mobile>!$_\r\n"
+            "item2.TEL;type=pref:+39 02 1234 5679\r\n"
+            "item2.X-ABLabel:Work Fax\r\n"
+            "item3.EMAIL;type=INTERNET:marco@rossi.example\r\n"
+            "item3.X-ABLabel:_$!<Work>!$_\r\n"
+            "item4.ADR:;;Via Roma 1;Milano;MI;20121;Italia\r\n"
+            "item4.X-ABLabel:_$!<Home>!$_\r\n"
+            "item4.X-ABADR:it\r\n"
+            "END:VCARD\r\n").encode('utf-8')
+        contact, = read(data).contacts
+        self.assertEqual(contact, Contact(
+                given_name="Marco", family_name="Rossi",
+                full_name="Marco Rossi",
+                emails=[Email('marco@rossi.example', 'work')],
+                phones=[Phone('+39 02 1234 5679', 'fax'),
+                    Phone('+39 02 1234 5678', 'mobile')],
+                addresses=[Address("Via Roma 1", "Milano", "20121", "MI",
+                        "Italia", 'home')]))
+
+    def test_undeclared_encoding(self):
+        """Cards in a code page without any CHARSET: the encoding of the
+        file is guessed from its text"""
+        card = ("BEGIN:VCARD\r\nVERSION:2.1\r\nN:{family};{given}\r\n"
+            "FN:{given} {family}\r\nORG:{org}\r\nNOTE:{note}\r\n"
+            "END:VCARD\r\n")
+        for encoding, values in [
+                ('cp932', dict(family="安藤", given="ロイド",
+                        org="表示ソフト株式会社", note="火曜日に連絡。")),
+                ('euc_jp', dict(family="鈴木", given="花子",
+                        org="さくら電機株式会社", note="調達部の部長。")),
+                ('big5', dict(family="陳", given="大文",
+                        org="臺灣貿易股份有限公司", note="台北市信義區")),
+                ('cp1250', dict(family="Šťastný", given="Jiří",
+                        org="Strojírny Brno", note="Přeje si, aby se mu "
+                        "volalo ráno; mluví česky.")),
+                ('cp1252', dict(family="Muñoz", given="José",
+                        org="Logística Andaluza", note="Sólo por la "
+                        "mañana.")),
+                ]:
+            with self.subTest(encoding=encoding):
+                contact, = read(card.format(**values).encode(
+                        encoding)).contacts
+                self.assertEqual(contact, Contact(
+                        given_name=values['given'],
+                        family_name=values['family'],
+                        full_name=f"{values['given']} {values['family']}",
+                        organisation=values['org'], notes=values['note']))
+
     def test_charset_when_text(self):
         """Text given as str: CHARSET applies to encoded values only, the
         others being already decoded"""
@@ -386,6 +439,12 @@ class CSVQuirksTestCase(QuirksTestCase):
         self.assertEqual([(d.code, d.number, d.params) for d in
                 murphy.dropped],
             [('invalid_email', 3, {'value': 'not an address'})])
+        # Outlook's "Tab Separated Values (Windows)" in Unicode: UTF-16.
+        text = fixture('outlook_tab.csv').decode('cp1252')
+        for encoding in ['utf-16', 'utf-16-le', 'utf-8']:
+            reading = read(text.encode(encoding))
+            self.assertEqual(reading.format, 'outlook')
+            self.assertEqual(reading.contacts, [obrien, murphy])
 
     def test_outlook_japanese_cp932(self):
         "Japanese Outlook: Japanese header in the Windows code page 932"
