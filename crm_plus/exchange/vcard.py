@@ -40,6 +40,9 @@ KEPT = {'VERSION', 'N', 'FN', 'ORG', 'TITLE', 'EMAIL', 'TEL', 'URL', 'ADR',
 LABEL = 'X-ABLABEL'
 LABEL_WORDS = re.compile(r'[a-z]+')
 ENCODINGS = {'quoted-printable', 'base64', 'b', '8bit', '7bit'}
+BASE64_HEAD = re.compile(rb'[;:](?:ENCODING=)?(?:BASE64|B)[;:]', re.I)
+# A line of base64 data: some phones do not indent the lines of a photo.
+BASE64_LINE = re.compile(rb'^[A-Za-z0-9+/=]+\s*$')
 ESCAPE = re.compile(r'\\(.)', re.S)
 UNESCAPED = {'n': '\n', 'N': '\n', ',': ',', ';': ';', ':': ':', '\\': '\\'}
 COMPONENT = re.compile(r'\\.|;|[^\\;]+|\\$', re.S)
@@ -74,7 +77,7 @@ class Card:
     def __init__(self, number, line):
         self.number = number
         self.line = line
-        # [line number, chunks of bytes, quoted-printable]
+        # [line number, chunks of bytes, quoted-printable, base64]
         self.lines = []
         self.soft_break = False
 
@@ -87,9 +90,12 @@ class Card:
             last.append(line)
         elif line[:1] in (b' ', b'\t') and self.lines:
             self.lines[-1][1].append(line[1:])
+        elif self.lines and self.lines[-1][3] and BASE64_LINE.match(line):
+            self.lines[-1][1].append(line)
         elif line.strip():
-            head = line.split(b':', 1)[0].upper()
-            self.lines.append([index, [line], b'QUOTED-PRINTABLE' in head])
+            head = line.split(b':', 1)[0].upper() + b':'
+            self.lines.append([index, [line], b'QUOTED-PRINTABLE' in head,
+                    bool(BASE64_HEAD.search(head))])
         else:
             return
         current = self.lines[-1]
@@ -170,7 +176,9 @@ def _split_quoted(data, separator):
 
 
 def _colon(line):
-    "The index of the colon that ends the name and parameters"
+    """The index of the colon that ends the name and parameters: the first
+    one outside of the double quotes of parameter values, else the first
+    one"""
     colon = line.find(b':')
     quote = line.find(b'"', 0, colon)
     if quote < 0 or colon < 0:
@@ -182,7 +190,7 @@ def _colon(line):
             quoted = not quoted
         elif byte == 0x3a and not quoted:
             return index
-    return -1
+    return colon
 
 
 def parse_line(line, number):
@@ -369,7 +377,7 @@ def _contact(card, decode):
     properties = []
     line = card.line
     try:
-        for line, chunks, _ in card.lines:
+        for line, chunks, *_ in card.lines:
             source = b''.join(chunks)
             prop = parse_line(source, line)
             if prop is False:

@@ -319,6 +319,22 @@ class VCardQuirksTestCase(QuirksTestCase):
         self.assertEqual([str(r) for r in reading.rejects],
             ["line 5: text outside of a card: junk"])
 
+    def test_photo_lines_not_indented(self):
+        """The base64 lines of a photo without indent, an unbalanced quote
+        in a parameter: neither stops the card"""
+        data = (b"BEGIN:VCARD\r\nVERSION:2.1\r\nN:Holm;Mia\r\n"
+            b"PHOTO;ENCODING=BASE64;TYPE=JPEG:/9j/4AAQSkZJRgABAQEASABIAAD\r\n"
+            b"2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsj\r\n"
+            b"HBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgo==\r\n"
+            b"\r\n"
+            b"FN;X-NOTE=\"unbalanced:Mia Holm\r\n"
+            b"TEL;CELL:+46 70 123 45 67\r\nEND:VCARD\r\n")
+        contact, = read(data).contacts
+        self.assertEqual(contact, Contact(
+                given_name="Mia", family_name="Holm",
+                full_name="Mia Holm",
+                phones=[Phone('+46 70 123 45 67', 'mobile')]))
+
     def test_apple_labels(self):
         "The X-ABLabel of a group of Apple's cards types its properties"
         data = ("BEGIN:VCARD\r\nVERSION:3.0\r\nN:Rossi;Marco;;;\r\n"
