@@ -325,7 +325,7 @@ class VCardQuirksTestCase(QuirksTestCase):
         data = (b"BEGIN:VCARD\r\nVERSION:2.1\r\nN:Holm;Mia\r\n"
             b"PHOTO;ENCODING=BASE64;TYPE=JPEG:/9j/4AAQSkZJRgABAQEASABIAAD\r\n"
             b"2wBDAAYEBQYFBAYGBQYHBwYIChAKCgkJChQODwwQFxQYGBcUFhYaHSUfGhsj\r\n"
-            b"HBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKCgo==\r\n"
+            b"HBYWICwgIyYnKSopGR8tMC0oMCUoKSj/2wBDAQcHBwoIChMKChMoGhYaKC==\r\n"
             b"\r\n"
             b"FN;X-NOTE=\"unbalanced:Mia Holm\r\n"
             b"TEL;CELL:+46 70 123 45 67\r\nEND:VCARD\r\n")
