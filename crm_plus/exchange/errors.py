@@ -64,6 +64,13 @@ class ExchangeError(ValueError):
             message = f"{self.location} {number}: {message}"
         super().__init__(message)
 
+    def __reduce__(self):
+        # Pickled and copied (deepcopy, dataclasses.asdict of a contact)
+        # with its code and parameters, not its message.
+        params = dict(self.params)
+        params.pop('line', None)
+        return (_rebuild, (self.code, self.number, self.line, params))
+
     def __eq__(self, other):
         if not isinstance(other, ExchangeError):
             return NotImplemented
@@ -76,3 +83,7 @@ class ExchangeError(ValueError):
     def __repr__(self):
         return (f'ExchangeError({self.code!r}, {self.number!r}, '
             f'{self.params!r})')
+
+
+def _rebuild(code, number, line, params):
+    return ExchangeError(code, number, line=line, **params)

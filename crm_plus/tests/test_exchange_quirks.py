@@ -284,6 +284,23 @@ class VCardQuirksTestCase(QuirksTestCase):
         self.assertEqual(str(dropped),
             "the e-mail address bad@@example is not valid: left out")
 
+    def test_errors_copied(self):
+        "Errors and contacts with their dropped values copy and pickle"
+        import copy
+        import dataclasses
+        import pickle
+        reading = read(fixture('bad_card.vcf'))
+        reject, = reading.rejects
+        for again in [copy.deepcopy(reject), pickle.loads(
+                    pickle.dumps(reject))]:
+            self.assertEqual(again, reject)
+            self.assertEqual(str(again), str(reject))
+            self.assertEqual(again.line, 9)
+        ibm, = read(fixture('gmail_escapes.vcf')).contacts
+        self.assertEqual(dataclasses.asdict(ibm)['dropped'], ibm.dropped)
+        self.assertEqual(pickle.loads(pickle.dumps(ibm)).dropped,
+            ibm.dropped)
+
     def test_bad_card(self):
         "A card with a line that is no property is a reject, not the others"
         reading = read(fixture('bad_card.vcf'))
