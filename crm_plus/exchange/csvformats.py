@@ -255,7 +255,7 @@ def dialect(text):
     """(format, delimiter, text without Excel's sep= line, lines skipped)
     of the CSV text; format None when not recognised"""
     skipped = 0
-    first = text.split('\n', 1)[0].strip()
+    first = text.split('\n', 1)[0].rstrip('\r')
     if first.lower().startswith('sep=') and len(first) == 5:
         delimiters = [first[4]]
         text = text.split('\n', 1)[1] if '\n' in text else ''
@@ -339,14 +339,6 @@ def read(text, format):
             rejects.append(ExchangeError('csv_malformed', line,
                     reason=str(exception) or type(exception).__name__))
     return contacts, rejects
-
-
-def read_outlook(text):
-    return read(text, 'outlook')[0]
-
-
-def read_google(text):
-    return read(text, 'google')[0]
 
 
 def _outlook(get):

@@ -539,6 +539,8 @@ class CSVQuirksTestCase(QuirksTestCase):
             (3, "Têxteis, Lda."))
         self.assertEqual([str(r) for r in reading.rejects],
             ["line 4: 1 columns where the header has 4"])
+        reading = read(text.replace(';', '\t').encode('utf-8'))
+        self.assertEqual(reading.contacts, [ana])
 
     def test_cp1250_czech(self):
         "Czech values in Windows-1250, told from Windows-1252 by the text"
