@@ -217,7 +217,13 @@ for _english, _names in OUTLOOK_NAMES.items():
 def canonical(header, format):
     "The columns of the header by the English names that the readers use"
     if format == 'outlook':
-        return [OUTLOOK_COLUMNS.get(_key(c), c.strip()) for c in header]
+        columns = [OUTLOOK_COLUMNS.get(_key(c), c.strip()) for c in header]
+        # Some French versions name both the courtesy title and the job
+        # title "Titre": the second one is the job title.
+        titles = [i for i, c in enumerate(header) if _key(c) == 'titre']
+        if len(titles) == 2 and "Job Title" not in columns:
+            columns[titles[1]] = "Job Title"
+        return columns
     if format == 'google':
         columns = []
         for column in header:
