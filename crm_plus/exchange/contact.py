@@ -167,10 +167,10 @@ class Contact:
         self.addresses = [a for a in self.addresses if a]
         # A name that is only the e-mail or the phone (some clients write
         # it as FN of contacts without a name) is no name.
-        if (self.full_name and not (self.given_name or self.family_name)
-                and self.full_name in {
-                    self.emails[0].address if self.emails else None,
-                    self.phones[0].number if self.phones else None}):
+        values = {e.address.lower() for e in self.emails} | {
+            p.number.lower() for p in self.phones}
+        if (not (self.given_name or self.family_name)
+                and clean_email(self.full_name).lower() in values):
             self.full_name = ''
         # An organisation's own card carries its name as full name, as
         # vCard's FN.
