@@ -1,14 +1,14 @@
 # This file is part of crm_plus.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Contacts in and out of vCard and the CSV files of Outlook and Google.
+"""Contacts in and out of vCard, jCard, xCard and the CSV files of Outlook,
+Google and Thunderbird.
 
 Pure Python, without Tryton: `read` turns the bytes of a file into
 `Contact` records, `write` turns them into the bytes of a file.
 """
-import codecs
 from typing import List, NamedTuple
 
-from . import csvformats, vcard
+from . import charsets, csvformats, jcard, vcard, xcard
 from .contact import Address, Contact, Email, Phone
 from .errors import ExchangeError
 
@@ -17,56 +17,49 @@ __all__ = ['Address', 'Contact', 'Email', 'Phone', 'ExchangeError',
     'write']
 
 # Format codes: the vCard versions are written differently, and read alike.
-FORMATS = ('vcard3', 'vcard4', 'outlook', 'google')
+FORMATS = ('vcard3', 'vcard4', 'jcard', 'xcard', 'outlook', 'google',
+    'thunderbird')
 # The name of each format as the user chooses it.
 FORMAT_NAMES = {
     'vcard3': "vCard 3.0",
     'vcard4': "vCard 4.0",
+    'jcard': "jCard (JSON)",
+    'xcard': "xCard (XML)",
     'outlook': "Outlook CSV",
     'google': "Google CSV",
+    'thunderbird': "Thunderbird CSV",
     }
 # Whether the number of a contact is a card or a line in each format.
 LOCATIONS = {
-    'vcard3': 'card', 'vcard4': 'card', 'outlook': 'line', 'google': 'line'}
+    'vcard3': 'card', 'vcard4': 'card', 'jcard': 'card', 'xcard': 'card',
+    'outlook': 'line', 'google': 'line', 'thunderbird': 'line'}
 EXTENSIONS = {
-    'vcard3': 'vcf', 'vcard4': 'vcf', 'outlook': 'csv', 'google': 'csv'}
+    'vcard3': 'vcf', 'vcard4': 'vcf', 'jcard': 'json', 'xcard': 'xml',
+    'outlook': 'csv', 'google': 'csv', 'thunderbird': 'csv'}
 MIME_TYPES = {
-    'vcard3': 'text/vcard', 'vcard4': 'text/vcard', 'outlook': 'text/csv',
-    'google': 'text/csv'}
+    'vcard3': 'text/vcard', 'vcard4': 'text/vcard',
+    'jcard': 'application/vcard+json', 'xcard': 'application/vcard+xml',
+    'outlook': 'text/csv', 'google': 'text/csv', 'thunderbird': 'text/csv'}
+VCARDS = {'vcard3', 'vcard4'}
+CSVS = {'outlook', 'google', 'thunderbird'}
 
 
 def decode(data):
-    """Return the text of the file: UTF-8 (with or without BOM), UTF-16
-    with BOM, else Windows-1252, the encoding of Outlook's exports on
-    Western Windows."""
-    if isinstance(data, str):
-        return data.lstrip('\ufeff')
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode('utf-16')
-        except UnicodeDecodeError:
-            raise ExchangeError('not_text')
-    # Text never holds NUL bytes nor many control characters.
-    head = data[:4096]
-    controls = sum(1 for b in head if b < 32 and b not in b'\t\r\n\x0c')
-    if b'\x00' in data or controls > len(head) // 100 + 2:
-        raise ExchangeError('not_text')
-    try:
-        return data.decode('utf-8-sig')
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode('cp1252')
-    except UnicodeDecodeError:
-        raise ExchangeError('not_text')
+    """Return the text of the file: by its BOM, UTF-16 without BOM, UTF-8,
+    else the code page guessed from the text (see charsets)."""
+    return charsets.decode(data)
 
 
 def detect(text):
-    """Return the format of the text: vcard3 (also for 2.1), vcard4,
-    outlook or google"""
+    """Return the format of the text: vcard3 (also for 2.1), vcard4, jcard,
+    xcard, outlook, google, thunderbird, or None"""
     if vcard.looks_like(text):
         return 'vcard4' if vcard.version(text) == '4.0' else 'vcard3'
-    return csvformats.detect(csvformats.read_header(text))
+    if jcard.looks_like(text):
+        return 'jcard'
+    if xcard.looks_like(text):
+        return 'xcard'
+    return csvformats.detect_text(text)
 
 
 class Reading(NamedTuple):
@@ -80,27 +73,60 @@ class Reading(NamedTuple):
     rejects: List[ExchangeError]
 
 
+def _vcard_bytes(data):
+    """(bytes, raw) for the vCard reader: the file's own bytes when they
+    are ASCII-compatible (the CHARSET of each value then applies), else
+    the UTF-8 of its text"""
+    if isinstance(data, str):
+        return data.lstrip('\ufeff').encode('utf-8', 'replace'), False
+    encoding = charsets.unicode_encoding(data)
+    if encoding:
+        try:
+            text = data.decode(encoding).lstrip('\ufeff')
+        except UnicodeDecodeError:
+            raise ExchangeError('not_text')
+        return text.encode('utf-8'), False
+    if data.startswith(b'\xef\xbb\xbf'):
+        data = data[3:]
+    charsets.check_text(data)
+    return data, True
+
+
 def read(data, format=None):
     """Return the Reading of the file's bytes or text.
 
     The format is detected when not given. A file that cannot be read at
-    all (not text, unknown format, no contact) raises ExchangeError."""
-    text = decode(data)
-    detected = detect(text)
-    format = format or detected
-    if format is None:
-        raise ExchangeError('unknown_format')
-    if format in {'vcard3', 'vcard4'}:
-        contacts = vcard.read(text)
-    elif format == 'outlook':
-        contacts = csvformats.read_outlook(text)
-    elif format == 'google':
-        contacts = csvformats.read_google(text)
+    all (not text, unknown format, no contact) raises ExchangeError (the
+    first reject when no card could be read); a card or a line that cannot
+    be read is a reject, and the others are read."""
+    source, raw = _vcard_bytes(data)
+    if vcard.looks_like(source):
+        detected = 'vcard4' if vcard.version(source) == '4.0' else 'vcard3'
+        text = None
     else:
+        text = decode(data)
+        detected = detect(text)
+    format = format or detected
+    if format is None or format not in FORMATS:
         raise ExchangeError('unknown_format')
+    if format in VCARDS:
+        contacts, rejects = vcard.read(source, raw)
+    elif format == 'xcard':
+        # The XML declaration names the encoding.
+        contacts, rejects = xcard.read(data if isinstance(data, bytes)
+            else data.encode('utf-8', 'replace'))
+    else:
+        if text is None:
+            text = decode(data)
+        if format == 'jcard':
+            contacts, rejects = jcard.read(text)
+        else:
+            contacts, rejects = csvformats.read(text, format)
     if not contacts:
-        raise ExchangeError('empty')
-    return Reading(format, contacts, [])
+        # Nothing to import: the fault of the first card, if any, tells
+        # why better than an empty file.
+        raise rejects[0] if rejects else ExchangeError('empty')
+    return Reading(format, contacts, rejects)
 
 
 def write(contacts, format):
@@ -109,10 +135,10 @@ def write(contacts, format):
         return vcard.write(contacts, '3.0').encode('utf-8')
     if format == 'vcard4':
         return vcard.write(contacts, '4.0').encode('utf-8')
-    if format == 'outlook':
-        # With BOM: Excel and Outlook read it as UTF-8 and not as the
-        # code page of Windows.
-        return csvformats.write_outlook(contacts).encode('utf-8-sig')
-    if format == 'google':
-        return csvformats.write_google(contacts).encode('utf-8')
+    if format == 'jcard':
+        return jcard.write(contacts).encode('utf-8')
+    if format == 'xcard':
+        return xcard.write(contacts)
+    if format in CSVS:
+        return csvformats.write(contacts, format)
     raise ExchangeError('unknown_format')

@@ -124,47 +124,54 @@ class VCardReadTestCase(unittest.TestCase):
             read(data.replace(b'\r\n', b'\n'))[1], read(data)[1])
 
     def test_unterminated_card(self):
-        "A card without END:VCARD is named by its number"
-        with self.assertRaises(ExchangeError) as context:
-            read(fixture('broken_unterminated.vcf'))
-        self.assertEqual(context.exception.code, 'vcard_unterminated')
-        self.assertEqual(context.exception.number, 3)
+        """A card without END:VCARD is a reject named by its number and
+        line; the others are read"""
+        _, contacts, rejects = read(fixture('broken_unterminated.vcf'))
+        self.assertEqual([c.name for c in contacts],
+            ["Tomáš Horák", "Anna Black", "Jan Kowalski"])
+        self.assertEqual([c.number for c in contacts], [1, 2, 4])
+        reject, = rejects
+        self.assertEqual(reject.code, 'vcard_unterminated')
+        self.assertEqual((reject.number, reject.line), (3, 13))
         self.assertEqual(
-            str(context.exception), "card 3: BEGIN:VCARD without END:VCARD")
+            str(reject), "card 3 (line 13): BEGIN:VCARD without END:VCARD")
 
     def test_unterminated_last_card(self):
         "A file cut in its last card"
         data = fixture('v4.vcf').rsplit(b'END:VCARD', 1)[0]
-        with self.assertRaises(ExchangeError) as context:
-            read(data)
-        self.assertEqual(str(context.exception),
-            "card 2: BEGIN:VCARD without END:VCARD")
+        _, contacts, rejects = read(data)
+        self.assertEqual([c.name for c in contacts], ["王秀英"])
+        self.assertEqual([str(r) for r in rejects],
+            ["card 2 (line 18): BEGIN:VCARD without END:VCARD"])
 
     def test_end_without_begin(self):
         "END:VCARD alone is named by its line"
         data = b"BEGIN:VCARD\nVERSION:3.0\nFN:A\nEND:VCARD\nEND:VCARD\n"
-        with self.assertRaises(ExchangeError) as context:
-            read(data)
-        self.assertEqual(
-            str(context.exception), "line 5: END:VCARD without BEGIN:VCARD")
+        _, contacts, rejects = read(data)
+        self.assertEqual([c.name for c in contacts], ["A"])
+        self.assertEqual([str(r) for r in rejects],
+            ["line 5: END:VCARD without BEGIN:VCARD"])
 
     def test_bad_line(self):
-        "A line that is no property names its card"
+        "A line that is no property rejects its card, named with the line"
         data = (b"BEGIN:VCARD\nVERSION:3.0\nFN:A\nEND:VCARD\n"
             b"BEGIN:VCARD\nVERSION:3.0\nFN:B\nthis is not a property\n"
             b"END:VCARD\n")
-        with self.assertRaises(ExchangeError) as context:
-            read(data)
-        self.assertEqual(context.exception.code, 'vcard_bad_line')
-        self.assertEqual(context.exception.number, 2)
-        self.assertIn("this is not a property", str(context.exception))
+        _, contacts, rejects = read(data)
+        self.assertEqual([c.name for c in contacts], ["A"])
+        reject, = rejects
+        self.assertEqual(reject.code, 'vcard_bad_line')
+        self.assertEqual((reject.number, reject.line), (2, 8))
+        self.assertEqual(str(reject),
+            "card 2 (line 8): cannot read the line this is not a property")
 
     def test_unsupported_version(self):
+        "A file whose only card cannot be read raises that card's error"
         data = b"BEGIN:VCARD\nVERSION:5.0\nFN:A\nEND:VCARD\n"
         with self.assertRaises(ExchangeError) as context:
             read(data)
         self.assertEqual(str(context.exception),
-            "card 1: unsupported vCard version 5.0")
+            "card 1 (line 2): unsupported vCard version 5.0")
 
 
 class CSVReadTestCase(unittest.TestCase):
@@ -242,11 +249,14 @@ class CSVReadTestCase(unittest.TestCase):
         self.assertEqual(gomez.addresses[0].kind, 'home')
 
     def test_bad_row(self):
-        "A row with too few columns names its line, counting multi-line cells"
-        with self.assertRaises(ExchangeError) as context:
-            read(fixture('broken_row.csv'))
-        self.assertEqual(str(context.exception),
-            "line 7: 5 columns where the header has 9")
+        """A row with too few columns is a reject naming its line, counting
+        multi-line cells; the other rows are read"""
+        _, contacts, rejects = read(fixture('broken_row.csv'))
+        self.assertEqual([str(r) for r in rejects],
+            ["line 7: 5 columns where the header has 9"])
+        self.assertEqual([c.family_name for c in contacts],
+            ["Pereira", "Costa", "Lindqvist", "Berg", "Dahl"])
+        self.assertEqual([c.number for c in contacts], [2, 4, 5, 6, 8])
 
     def test_unknown_format(self):
         with self.assertRaises(ExchangeError) as context:
