@@ -11,8 +11,11 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from email_validator import EmailNotValidError
-from email_validator import validate_email as _validate_email
+try:
+    from email_validator import EmailNotValidError
+    from email_validator import validate_email as _validate_email
+except ImportError:
+    _validate_email = None
 
 from .errors import ExchangeError
 
@@ -203,13 +206,43 @@ def clean_email(value):
     return value.strip()
 
 
+# The characters of an unquoted local part (RFC 5322 atext, and any
+# non-ASCII character as RFC 6531 allows).
+LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+"
+    r"(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-\u0080-\U0010ffff]+)*")
+DOMAIN_LABEL = re.compile(r'(?!-)[a-z0-9-]{1,63}(?<!-)')
+
+
 def validate_email(address):
     """The normalised address, or ValueError.
 
     Syntax only (no DNS look-up): an import must neither wait on the
-    network nor depend on it."""
+    network nor depend on it. email-validator checks it when installed;
+    it is not a requirement because its presence makes the host check
+    that the domain of every e-mail saved exists, which refuses every
+    address on a machine without DNS."""
+    if _validate_email is not None:
+        try:
+            return _validate_email(
+                address, check_deliverability=False).normalized
+        except (EmailNotValidError, UnicodeError) as error:
+            raise ValueError(str(error)) from error
+    local, at, domain = address.rpartition('@')
+    if not at or not local or not domain:
+        raise ValueError("An email address must have an @-sign.")
+    if len(local) > 64 or not LOCAL_PART.fullmatch(local):
+        raise ValueError(
+            f"The part before the @-sign is not valid: {local}")
     try:
-        return _validate_email(
-            address, check_deliverability=False).normalized
-    except (EmailNotValidError, UnicodeError) as error:
-        raise ValueError(str(error)) from error
+        ascii_domain = domain.encode('idna').decode('ascii').lower()
+    except UnicodeError as error:
+        raise ValueError(f"The domain name {domain} is not valid") from error
+    labels = ascii_domain.split('.')
+    if (len(labels) < 2 or len(ascii_domain) > 253
+            or not all(DOMAIN_LABEL.fullmatch(label) for label in labels)
+            or labels[-1].isdigit()):
+        raise ValueError(f"The domain name {domain} is not valid")
+    normalized = f'{local}@{domain.lower()}'
+    if len(normalized.encode('utf-8')) > 254:
+        raise ValueError("The email address is too long")
+    return normalized
