@@ -1143,6 +1143,19 @@ class Opportunity(ApprovalMixin, metaclass=PoolMeta):
         }
     _approval_fields = {'party', 'currency', 'lines', 'amount', 'employee'}
 
+    @classmethod
+    def view_attributes(cls):
+        # While an approval is still to be asked, Request Approval is the
+        # step: a quotation would be refused. The button itself stays
+        # callable, to say why.
+        return super().view_attributes() + [
+            ('/form//group[@id="new_quotation"]', 'states', {
+                    'invisible': (
+                        (Eval('state') == 'opportunity')
+                        & Eval('approval_needed', False)),
+                    }, ['state', 'approval_needed']),
+            ]
+
     def _approval_amount(self):
         # With lines, the deal is what they add up to: the amount the
         # product writes from them changes nothing.

@@ -44,15 +44,11 @@ class Opportunity(metaclass=PoolMeta):
     def __setup__(cls):
         super().__setup__()
         cls._buttons.update({
-                # While an approval is still to be asked, Request
-                # Approval is the step: a quotation would be refused.
                 'new_quotation': {
-                    'invisible': (
-                        ~Eval('state').in_(['opportunity', 'converted'])
-                        | ((Eval('state') == 'opportunity')
-                            & Eval('approval_needed', False))),
+                    'invisible': ~Eval('state').in_(
+                        ['opportunity', 'converted']),
                     'icon': 'tryton-add',
-                    'depends': ['state', 'approval_needed'],
+                    'depends': ['state'],
                     },
                 })
 
