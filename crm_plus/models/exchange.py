@@ -272,7 +272,7 @@ class _Places:
             return None
         if country.id not in self._subdivisions:
             self._subdivisions[country.id] = (
-                self.Party._import_subdivisions([country.id]))
+                self.Party._import_subdivisions(country))
         return self._subdivisions[country.id].get(
             (country.id, _place_key(region)))
 
@@ -613,13 +613,19 @@ def outcome_reason(outcome, party_name):
     return None
 
 
+CONTACT_FIELDS = [f.name for f in dataclasses.fields(exchange.Contact)]
+
+
 def dump_reading(reading):
     "The JSON text of a Reading, to keep it in a session or a job"
     def error(e):
         return {'code': e.code, 'number': e.number, 'params': e.params}
 
     def contact(c):
-        values = dataclasses.asdict(c)
+        values = {f: getattr(c, f) for f in CONTACT_FIELDS}
+        values['emails'] = [vars(e) for e in c.emails]
+        values['phones'] = [vars(p) for p in c.phones]
+        values['addresses'] = [vars(a) for a in c.addresses]
         values['birthday'] = c.birthday.isoformat() if c.birthday else None
         values['dropped'] = [error(e) for e in c.dropped]
         return values
@@ -991,26 +997,29 @@ class Party(metaclass=PoolMeta):
         return countries
 
     @classmethod
-    def _import_subdivisions(cls, country_ids):
-        """The subdivisions of the countries by (country id, place key of
-        their name, code or code without the country's prefix)"""
+    def _import_subdivisions(cls, country):
+        """The subdivisions of the country that its addresses take, by
+        (country id, place key of their name, code or code without the
+        country's prefix)"""
         pool = Pool()
         Subdivision = pool.get('country.subdivision')
+        Types = pool.get('party.address.subdivision_type')
         cursor = Transaction().connection.cursor()
         subdivision = Subdivision.__table__()
         codes, names = {}, {}
-        for sub in grouped_slice(country_ids, backend.MAX_QUERY_PARAMS):
-            cursor.execute(*subdivision.select(
-                    subdivision.id, subdivision.country, subdivision.name,
-                    subdivision.code,
-                    where=subdivision.country.in_(list(sub))
-                    & (subdivision.active == True),  # noqa: E712
-                    order_by=subdivision.id.desc))
-            for id_, country_id, name, code in cursor:
-                names[country_id, _place_key(name)] = id_
-                if code:
-                    codes[country_id, _place_key(code)] = id_
-                    codes[country_id, _place_key(code.split('-')[-1])] = id_
+        where = ((subdivision.country == country.id)
+            & (subdivision.active == True))  # noqa: E712
+        types = Types.get_types(country)
+        if types:
+            where &= subdivision.type.in_(types)
+        cursor.execute(*subdivision.select(
+                subdivision.id, subdivision.country, subdivision.name,
+                subdivision.code, where=where, order_by=subdivision.id.desc))
+        for id_, country_id, name, code in cursor:
+            names[country_id, _place_key(name)] = id_
+            if code:
+                codes[country_id, _place_key(code)] = id_
+                codes[country_id, _place_key(code.split('-')[-1])] = id_
         return {**codes, **names}
 
     @classmethod
@@ -1178,10 +1187,10 @@ class Party(metaclass=PoolMeta):
                 news = {}
                 if contact_is_person(contact):
                     news = {
+                        'organisation': contact.organisation,
                         'surname': contact.family_name,
                         'job_title': contact.job_title,
                         'department': contact.department,
-                        'organisation': contact.organisation,
                         }
                 for name, new in news.items():
                     old = olds[name]
@@ -1364,8 +1373,9 @@ class Party(metaclass=PoolMeta):
         if progress:
             progress(0)
         for start in range(0, len(contacts), size):
-            added = details.add(
-                contacts[start:start + size], parties[start:start + size])
+            added = cls._import_details(
+                details, contacts[start:start + size],
+                parties[start:start + size])
             changed.update(start + i for i, a in enumerate(added) if a)
             if progress:
                 progress(min(start + size, len(contacts)))
@@ -1382,6 +1392,12 @@ class Party(metaclass=PoolMeta):
                 outcomes.append('unchanged')
             seen.add(party_id)
         return parties
+
+    @classmethod
+    def _import_details(cls, details, contacts, parties):
+        """Add the addresses and contact mechanisms of the contacts to their
+        partners and return for each contact whether it added any"""
+        return details.add(contacts, parties)
 
     @classmethod
     def _find_organisations(cls, keys):

@@ -1369,7 +1369,8 @@ class CrmPlusTestCase(
             ]
         matches = Party.match_import_contacts(contacts)
         self.assertEqual([same for same, _ in matches], [[], []])
-        ana, luis = Party.import_contacts('google', contacts, [None, None])
+        ana, luis = Party.browse(
+            Party.import_contacts('google', contacts, [None, None]))
         self.assertEqual((ana.organisation, luis.organisation), (acme, acme))
         self.assertEqual((ana.surname, ana.job_title), ("García", "Buyer"))
         self.assertEqual(
