@@ -1447,9 +1447,9 @@ class Party(metaclass=PoolMeta):
                 contact.organisation = self.organisation.name
             contact.job_title = self.job_title or ''
             contact.department = self.department or ''
-            contact.notes = self.private_notes or ''
         else:
             contact.organisation = self.name or ''
+        contact.notes = self.private_notes or ''
         # A person without an organisation has home addresses and numbers.
         work = self.party_kind == 'organisation' or bool(self.organisation)
         kind = 'work' if work else 'home'
