@@ -704,6 +704,12 @@ class ContactImport(Wizard):
     preview_lines = 200
 
     @classmethod
+    def get_preview_lines(cls):
+        "The lines of the preview, lowered by the context (for tests)"
+        return Transaction().context.get(
+            'contact_import_preview_lines', cls.preview_lines)
+
+    @classmethod
     def get_queue_threshold(cls):
         "The threshold, lowered by the context (for tests and scripts)"
         return Transaction().context.get(
@@ -732,7 +738,8 @@ class ContactImport(Wizard):
             for same, _ in matches]
         changes = Party.import_changes(contacts, defaults)
         lines, to_create, to_update = [], 0, 0
-        large = len(contacts) > self.preview_lines
+        preview_lines = self.get_preview_lines()
+        large = len(contacts) > preview_lines
         for contact, (same, similar), party, (values, conflicts) in zip(
                 contacts, matches, defaults, changes):
             if not same:
@@ -749,7 +756,7 @@ class ContactImport(Wizard):
                     or status == 'new' and not similar) and not (
                     contact.dropped):
                 continue
-            if len(lines) >= self.preview_lines:
+            if len(lines) >= preview_lines:
                 continue
             lines.append({
                     'number': contact.number,
@@ -841,9 +848,9 @@ class ContactImport(Wizard):
         self.done.unchanged = outcomes.count('unchanged')
         self.done.skipped = outcomes.count('skipped')
         rows = list(zip(contacts, outcomes, parties))
-        if len(rows) > self.preview_lines:
-            rows = [r for r in rows
-                if r[1] not in {'created', 'updated'}][:self.preview_lines]
+        if len(rows) > self.get_preview_lines():
+            rows = [r for r in rows if r[1] not in {'created', 'updated'}
+                ][:self.get_preview_lines()]
         names = {p.id: p.rec_name for p in Party.browse(
                 list({p for _, o, p in rows if p and o == 'unchanged'}))}
         self.done.lines = [{
@@ -1077,8 +1084,9 @@ class Party(metaclass=PoolMeta):
 
         A partner is the contact when it shares an e-mail or a phone with
         it, or, without any, when it has the same name and kind and, for a
-        person, works for an organisation of the same name: the same name
-        alone is a candidate, as two persons may share it.
+        person, works for an organisation of the same name (or, for a
+        contact without organisation, e-mail nor phone, for none): the same
+        name alone is a candidate, as two persons may share it.
 
         The whole list is matched at once by find_duplicates, then the
         keys of the partners found are read in two queries."""
@@ -1110,7 +1118,8 @@ class Party(metaclass=PoolMeta):
                     })
             keys.append((emails | phones, normalize_name(name), kind,
                     _name_key(contact.organisation)
-                    if is_person and contact.organisation else None))
+                    if is_person and contact.organisation else None,
+                    bool(emails or phones)))
         # E-mails and phones first: the similarity of names costs most and
         # matters only for the contacts that none of them found.
         found = cls.find_duplicates([
@@ -1142,16 +1151,19 @@ class Party(metaclass=PoolMeta):
                 name_keys[party_id] = (name_key, kind, organisation_key)
 
         result = []
-        for (contact_keys, name_key, kind, organisation_key), parties in zip(
-                keys, found):
+        for (contact_keys, name_key, kind, organisation_key, reachable
+                ), parties in zip(keys, found):
             same = [p.id for p in parties if party_keys[p.id] & contact_keys]
             if not same:
                 # An organisation is known by its name; a person by the
-                # name together with the organisation's.
+                # name together with the organisation's, or the lack of
+                # one when nothing else of the contact (an e-mail or a
+                # phone not shared) tells another person.
                 same = [p.id for p in parties
                     if name_keys[p.id][:2] == (name_key, kind)
-                    and (kind == 'organisation' or (organisation_key
-                            and name_keys[p.id][2] == organisation_key))]
+                    and (kind == 'organisation'
+                        or name_keys[p.id][2] == organisation_key and (
+                            organisation_key or not reachable))]
             similar = [p.id for p in parties if p.id not in same]
             result.append((same, similar))
         return result

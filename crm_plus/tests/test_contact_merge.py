@@ -203,3 +203,29 @@ class ContactMergeTestCase(unittest.TestCase):
                 self.assertEqual(outcomes, ['unchanged'] * 2)
                 self.assertEqual(
                     sorted(state(p) for p in Party.browse(ids)), expected)
+
+    @with_transaction()
+    def test_name_alone(self):
+        """A person of the same name is the same partner only with the
+        same organisation, or when nothing else tells them apart"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        jan, = Party.create([{
+                    'name': "Jan Kowalski", 'party_kind': 'person',
+                    'contact_mechanisms': [('create', [
+                                {'type': 'email', 'value': 'jan@a.example'},
+                                ])],
+                    }])
+        contacts = [
+            # Only the name and an address: nothing tells another person.
+            exchange.Contact(full_name="Jan Kowalski", addresses=[
+                    exchange.Address(street="Ulica 1", city="Kraków")]),
+            # An e-mail that Jan does not have: maybe another person.
+            exchange.Contact(full_name="Jan Kowalski", emails=[
+                    exchange.Email('kowalski@b.example')]),
+            # Another organisation.
+            exchange.Contact(full_name="Jan Kowalski", organisation="B"),
+            ]
+        self.assertEqual(
+            Party.match_import_contacts(contacts),
+            [([jan.id], []), ([], [jan.id]), ([], [jan.id])])
