@@ -257,6 +257,19 @@ def main():
         baseline(contacts)
         baseline_time = time.monotonic() - begin
         transaction.rollback()
+    # The host reads the company's countries again for every number it
+    # formats and checks, which the import does once: the same create
+    # with them read once is the stricter baseline.
+    from trytond.modules.crm_plus.models.duplicate import (
+        _phone_country_codes)
+    with Transaction().start(
+            options.database, user, context=context) as transaction:
+        with transaction.set_context(
+                _company_phone_codes=tuple(_phone_country_codes())):
+            begin = time.monotonic()
+            baseline(contacts)
+            strict_time = time.monotonic() - begin
+        transaction.rollback()
     with Transaction().start(
             options.database, user, context=context) as transaction:
         begin = time.monotonic()
@@ -276,12 +289,12 @@ def main():
     backend.Database(options.database).close()
 
     count = len(contacts)
-    print("| %s | %s | %.1f s | %.1f s | %.1f s | %.2f | %.2f "
-        "| %.1f s: %d unchanged, %d created |" % (
+    print("| %s | %s | %.1f s | %.1f s | %.1f s | %.1f s | %.2f | %.2f "
+        "| %.2f | %.1f s: %d unchanged, %d created |" % (
             backend.name, f"{count:,}", wizard_time, method_time,
-            baseline_time, wizard_time / method_time,
-            method_time / baseline_time, again_time, again.unchanged,
-            again.created))
+            baseline_time, strict_time, wizard_time / method_time,
+            method_time / baseline_time, method_time / strict_time,
+            again_time, again.unchanged, again.created))
     print("First import: %d created, %d preview lines; again: %d preview "
         "lines" % (created, lines, again_lines), file=sys.stderr)
     return 0

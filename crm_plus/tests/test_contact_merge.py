@@ -130,7 +130,8 @@ class ContactMergeTestCase(unittest.TestCase):
                     'name': "Acme Ibérica S.L.",
                     'party_kind': 'organisation',
                     'contact_mechanisms': [('create', [
-                                {'type': 'email', 'value': 'info@acme.example'},
+                                {'type': 'email',
+                                    'value': 'info@acme.example'},
                                 {'type': 'phone', 'value': '+34 911 23 45 67'},
                                 {'type': 'website',
                                     'value': 'https://acme.example'},
