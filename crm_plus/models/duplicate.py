@@ -150,7 +150,13 @@ def similarity(a, b):
 
 
 def _phone_country_codes():
-    "Countries of the company, for numbers written without prefix"
+    """Countries of the company, for numbers written without prefix
+
+    An import reads them once and puts them in the context for all its
+    numbers."""
+    codes = Transaction().context.get('_company_phone_codes')
+    if codes is not None:
+        return list(codes)
     pool = Pool()
     Company = pool.get('company.company')
     company_id = Transaction().context.get('company')
@@ -459,6 +465,31 @@ class _MatchKeyMixin:
 class ContactMechanism(_MatchKeyMixin, metaclass=PoolMeta):
     __name__ = 'party.contact_mechanism'
     _match_key_fields = {'type', 'value'}
+
+    @fields.depends('party', '_parent_party.addresses')
+    def _phone_country_codes(self):
+        codes = Transaction().context.get('_company_phone_codes')
+        if codes is None:
+            yield from super()._phone_country_codes()
+            return
+        # The host's countries (the partner's addresses', then the
+        # company's) with the company's read once by the import rather than
+        # for every number.
+        if self.party:
+            for address in self.party.addresses:
+                if address.country:
+                    yield address.country.code
+        yield from codes
+
+    @classmethod
+    def check_valid_phonenumber(cls, mechanisms, field_names=None):
+        # The numbers of an import that no country reads are kept as
+        # written, with their kind, rather than lost.
+        raw = set(Transaction().context.get('_contact_import_raw_phones')
+            or ())
+        if raw:
+            mechanisms = [m for m in mechanisms if m.value not in raw]
+        super().check_valid_phonenumber(mechanisms, field_names=field_names)
 
     def _get_match_key(self):
         type_ = getattr(self, 'type', None)

@@ -6,7 +6,13 @@ The formats themselves are in crm_plus.exchange, without Tryton; here the
 neutral contacts become partners, contact persons, contact mechanisms and
 addresses, and back.
 """
+import dataclasses
+import datetime
+import json
+import re
+import unicodedata
 from collections import defaultdict
+from typing import NamedTuple
 
 from sql import Null
 
@@ -24,11 +30,12 @@ from trytond.wizard import (
 
 from .. import exchange
 from .duplicate import (
-    _phone_country_codes, normalize_email, normalize_name, normalize_phone)
+    _phone_country_codes, _strip_accents, normalize_email, normalize_name,
+    normalize_phone)
 
 try:
     import phonenumbers
-    from phonenumbers import NumberParseException
+    from phonenumbers import NumberParseException, PhoneNumberFormat
 except ImportError:
     phonenumbers = None
 
@@ -67,22 +74,6 @@ def _location_error(format, contact, message, **params):
             number=contact.number, name=contact.name, **params))
 
 
-def _valid_phone(number, country_codes):
-    """Whether the host accepts the number as a phone: the others are kept
-    as "other" contact mechanisms, which it does not check, rather than
-    refusing the whole file."""
-    if not phonenumbers:
-        return True
-    for country_code in [*country_codes, None]:
-        try:
-            parsed = phonenumbers.parse(number, country_code)
-        except NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(parsed):
-            return True
-    return False
-
-
 def _create(Model, values, size=250):
     """Create by lists of size: the host checks the domain of a field that
     depends on the record itself (the organisation of a contact) with one
@@ -98,6 +89,338 @@ def _name_key(name):
     return normalize_name(name) or name.lower()
 
 
+# The other names of countries that address books write, by ISO code;
+# the names of the database's countries in every language and their codes
+# are known without them.
+COUNTRY_ALIASES = {
+    'US': ["USA", "U.S.A.", "U.S.", "United States of America", "America",
+        "Estados Unidos", "Vereinigte Staaten", "États-Unis"],
+    'GB': ["UK", "U.K.", "United Kingdom", "Great Britain", "Britain",
+        "England", "Scotland", "Wales", "Northern Ireland",
+        "Royaume-Uni", "Reino Unido", "Vereinigtes Königreich"],
+    'DE': ["Deutschland", "Germany", "Allemagne", "Alemania", "BRD"],
+    'ES': ["España", "Spain", "Espagne", "Spanien"],
+    'CZ': ["Česká republika", "Česko", "Czechia", "Czech Republic",
+        "Tschechien"],
+    'JP': ["日本", "日本国", "Nippon", "Nihon", "Japan", "Japon"],
+    'CN': ["中国", "中华人民共和国", "中華人民共和國", "China", "PRC",
+        "People's Republic of China"],
+    'FR': ["France", "Frankreich", "Francia"],
+    'IT': ["Italia", "Italy", "Italien"],
+    'NL': ["Nederland", "Holland", "The Netherlands", "Netherlands"],
+    'AT': ["Österreich", "Austria"],
+    'CH': ["Schweiz", "Suisse", "Svizzera", "Switzerland"],
+    'PT': ["Portugal"],
+    'MX': ["México", "Mexico"],
+    'CA': ["Canada", "Canadá"],
+    'KR': ["South Korea", "Korea", "대한민국", "한국"],
+    'RU': ["Russia", "Россия"],
+    }
+# Street words and their abbreviations, compared in full.
+STREET_WORDS = {
+    'st': 'street', 'str': 'strasse', 'ave': 'avenue', 'av': 'avenue',
+    'avda': 'avenida', 'rd': 'road', 'blvd': 'boulevard', 'dr': 'drive',
+    'ln': 'lane', 'ct': 'court', 'pl': 'place', 'sq': 'square',
+    'hwy': 'highway', 'pkwy': 'parkway', 'ste': 'suite', 'apt': 'apartment',
+    'fl': 'floor', 'n': 'north', 's': 'south', 'e': 'east', 'w': 'west',
+    'c': 'calle', 'pza': 'plaza', 'nam': 'namesti',
+    }
+_PLACE_DOTS = re.compile(r"[.'’]")
+_PLACE_SEPARATORS = re.compile(r'[^\w]+')
+
+
+class _Country(NamedTuple):
+    id: int
+    code: str
+
+
+def contact_name(contact):
+    """The name a contact is imported under: its name, else its first
+    e-mail, else its first phone"""
+    return (contact.name
+        or (contact.emails[0].address if contact.emails else '')
+        or (contact.phones[0].number if contact.phones else ''))
+
+
+def contact_is_person(contact):
+    "Whether the contact is imported as a person: all but organisations"
+    return contact.is_person or not (
+        contact.person_name or contact.organisation)
+
+
+def _place_key(text):
+    "Countries, regions, cities and streets compare as their keys"
+    text = _strip_accents(unicodedata.normalize('NFKC', text or ''))
+    text = _PLACE_DOTS.sub('', text.casefold())
+    return ' '.join(_PLACE_SEPARATORS.sub(' ', text).split())
+
+
+def _street_key(street):
+    words = []
+    for word in _place_key(street).split():
+        word = STREET_WORDS.get(word, word)
+        # Hauptstr. and Hauptstraße
+        if word.endswith('str') and len(word) > 3:
+            word += 'asse'
+        words.append(word)
+    return ' '.join(words)
+
+
+def _address_key(street, city, postal_code):
+    return (_street_key(street), _place_key(city),
+        ''.join(_place_key(postal_code).split()))
+
+
+def _same_address(key, other):
+    """Whether two address keys are the same address: the same street, and
+    the same city and postal code where both have them"""
+    if key[0] != other[0]:
+        return False
+    shared = [a == b for a, b in zip(key, other) if a and b]
+    return bool(shared) and all(shared)
+
+
+def _website_key(url):
+    url = (url or '').strip().lower()
+    for prefix in ('https://', 'http://', 'www.'):
+        if url.startswith(prefix):
+            url = url[len(prefix):]
+    return url.rstrip('/')
+
+
+def _merge_notes(notes, new):
+    "The notes with the new ones added, unless they are there already"
+    notes, new = (notes or '').strip(), (new or '').strip()
+    if not new or new in notes:
+        return notes
+    return f'{notes}\n\n{new}' if notes else new
+
+
+def _parse_phone(number, country_codes):
+    "The phone number valid in the first of the countries that reads it"
+    if not phonenumbers:
+        return None
+    for country_code in [*country_codes, None]:
+        try:
+            parsed = phonenumbers.parse(number, country_code)
+        except NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return parsed
+
+
+def _message(error):
+    "The translated message of an ExchangeError, else its English text"
+    try:
+        return gettext(
+            'crm_plus.msg_exchange_' + error.code,
+            number=error.number, **error.params)
+    except (KeyError, ValueError):
+        return str(error)
+
+
+class _Places:
+    """The countries of an import: those of its contacts, of their
+    organisations and of the company, in which their numbers are read"""
+
+    def __init__(self, Party, contacts):
+        self.Party = Party
+        self.countries = Party._import_countries()
+        self.company_codes = _phone_country_codes()
+        self._subdivisions = {}
+        self.organisation_codes = defaultdict(list)
+        keys = set()
+        for contact in contacts:
+            if contact_is_person(contact):
+                if contact.organisation:
+                    keys.add(_name_key(contact.organisation))
+            else:
+                country = self.contact_country(contact)
+                codes = self.organisation_codes[
+                    _name_key(contact_name(contact))]
+                if country and country.code not in codes:
+                    codes.append(country.code)
+        for key, codes in Party._organisation_countries(keys).items():
+            self.organisation_codes[key].extend(
+                c for c in codes if c not in self.organisation_codes[key])
+
+    def country(self, text):
+        return self.countries.get(_place_key(text)) if text else None
+
+    def contact_country(self, contact):
+        for address in contact.addresses:
+            country = self.country(address.country)
+            if country:
+                return country
+
+    def phone_codes(self, contact):
+        """The countries in which the numbers of the contact are read: its
+        address's, else its organisation's, else the company's"""
+        codes = []
+        country = self.contact_country(contact)
+        if country:
+            codes.append(country.code)
+        if contact_is_person(contact) and contact.organisation:
+            codes.extend(self.organisation_codes.get(
+                    _name_key(contact.organisation), []))
+        codes.extend(self.company_codes)
+        return list(dict.fromkeys(codes))
+
+    def subdivision(self, country, region):
+        "The id of the subdivision of the country named or coded region"
+        if not country or not region:
+            return None
+        if country.id not in self._subdivisions:
+            self._subdivisions[country.id] = (
+                self.Party._import_subdivisions(country))
+        return self._subdivisions[country.id].get(
+            (country.id, _place_key(region)))
+
+
+class _AddressEntry:
+    "An address of a partner: its key and its values, filled as it merges"
+    __slots__ = ('id', 'key', 'values')
+
+    def __init__(self, id_, values):
+        self.id = id_
+        self.values = values
+        self.key = _address_key(
+            values.get('street_unstructured'), values.get('city'),
+            values.get('postal_code'))
+
+    def same(self, key, country):
+        return _same_address(self.key, key) and (
+            not country or not self.values.get('country')
+            or self.values['country'] == country)
+
+
+class _Details:
+    """The addresses and contact mechanisms of an import's partners: those
+    they have, and those the contacts add"""
+
+    def __init__(self, Party, party_ids, places):
+        pool = Pool()
+        Address = pool.get('party.address')
+        Mechanism = pool.get('party.contact_mechanism')
+        self.places = places
+        self.addresses = defaultdict(list)
+        self.mechanisms = defaultdict(set)
+        # Only the partners that were there before have something to keep.
+        # Read in SQL: records of thousands of partners would cost more
+        # than the whole import.
+        cursor = Transaction().connection.cursor()
+        address = Address.__table__()
+        mechanism = Mechanism.__table__()
+        for sub in grouped_slice(party_ids, backend.MAX_QUERY_PARAMS):
+            sub = list(sub)
+            cursor.execute(*address.select(
+                    address.id, address.party, address.street_unstructured,
+                    address.city, address.postal_code, address.country,
+                    address.subdivision,
+                    where=address.party.in_(sub)
+                    & (address.active == True)))  # noqa: E712
+            for id_, party_id, *values in cursor:
+                self.addresses[party_id].append(_AddressEntry(id_, dict(zip(
+                                ['street_unstructured', 'city',
+                                    'postal_code', 'country', 'subdivision'],
+                                values))))
+            cursor.execute(*mechanism.select(
+                    mechanism.party, mechanism.type, mechanism.match_key,
+                    mechanism.value,
+                    where=mechanism.party.in_(sub)
+                    & (mechanism.active == True)))  # noqa: E712
+            for party_id, type_, match_key, value in cursor:
+                self.mechanisms[party_id].add(
+                    _website_key(value) if type_ == 'website'
+                    else match_key or (value or '').lower())
+
+    def add(self, contacts, parties):
+        """Create the addresses and contact mechanisms of the contacts that
+        their partners lack, complete the addresses they have, and return
+        for each contact whether it added anything"""
+        pool = Pool()
+        Address = pool.get('party.address')
+        Mechanism = pool.get('party.contact_mechanism')
+        places = self.places
+        addresses, mechanisms, to_write, raw = [], [], [], []
+        added = []
+        for contact, party_id in zip(contacts, parties):
+            count = len(addresses) + len(mechanisms) + len(to_write)
+            for address in contact.addresses:
+                country = places.country(address.country)
+                values = {
+                    'street_unstructured': address.street or None,
+                    'city': address.city or None,
+                    'postal_code': address.postal_code or None,
+                    'country': country.id if country else None,
+                    'subdivision': places.subdivision(
+                        country, address.region),
+                    }
+                key = _address_key(
+                    address.street, address.city, address.postal_code)
+                entry = next((e for e in self.addresses[party_id]
+                        if e.same(key, values['country'])), None)
+                if entry is None:
+                    values['party'] = party_id
+                    addresses.append(values)
+                    self.addresses[party_id].append(
+                        _AddressEntry(None, values))
+                    continue
+                fill = {k: v for k, v in values.items()
+                    if v and not entry.values.get(k)}
+                if fill.get('subdivision') and (
+                        entry.values.get('country') or values['country']
+                        ) != values['country']:
+                    del fill['subdivision']
+                if fill:
+                    entry.values.update(fill)
+                    entry.key = _AddressEntry(None, entry.values).key
+                    if entry.id:
+                        to_write.extend(([Address(entry.id)], fill))
+            codes = places.phone_codes(contact)
+            values = [(e.address, 'email', normalize_email(e.address))
+                for e in contact.emails]
+            for phone in contact.phones:
+                type_ = PHONE_TYPES.get(phone.kind, 'phone')
+                parsed = _parse_phone(phone.number, codes)
+                if parsed:
+                    # In the international form, which the host reads
+                    # whatever the countries of the partner.
+                    values.append((
+                            phonenumbers.format_number(
+                                parsed, PhoneNumberFormat.INTERNATIONAL),
+                            type_, phonenumbers.format_number(
+                                parsed, PhoneNumberFormat.E164)))
+                else:
+                    # Kept as written, with its kind, rather than lost.
+                    raw.append(phone.number)
+                    values.append((phone.number, type_,
+                            normalize_phone(phone.number)
+                            or phone.number.lower()))
+            for website in contact.websites:
+                values.append((website, 'website', _website_key(website)))
+            for value, type_, key in values:
+                if key in self.mechanisms[party_id]:
+                    continue
+                self.mechanisms[party_id].add(key)
+                mechanisms.append({
+                        'party': party_id,
+                        'type': type_,
+                        'value': value,
+                        })
+            added.append(
+                len(addresses) + len(mechanisms) + len(to_write) > count)
+        # The addresses before the contact mechanisms: the host checks the
+        # phone numbers against the country of the partner's addresses.
+        _create(Address, addresses)
+        if to_write:
+            Address.write(*to_write)
+        with Transaction().set_context(
+                _contact_import_raw_phones=tuple(raw)):
+            _create(Mechanism, mechanisms)
+        return added
+
+
 class ContactImportStart(ModelView):
     __name__ = 'crm.contact.import.start'
     __string__ = "Import Contacts"
@@ -106,15 +429,47 @@ class ContactImportStart(ModelView):
     format = fields.Selection(
         [(None, "Detect")] + FORMATS, "Format",
         help="Leave empty to detect the format from the file.")
+    # What the file holds and the default of each contact, kept in the
+    # session by the preview so that the file is read and matched once;
+    # never shown. Here rather than on the preview, whose values the
+    # client posts back.
+    reading = fields.Text("Reading", readonly=True)
+    defaults = fields.Text("Defaults", readonly=True)
 
 
 class ContactImportPreview(ModelView):
     __name__ = 'crm.contact.import.preview'
     __string__ = "Import Contacts Preview"
     format = fields.Selection(FORMATS, "Format", readonly=True)
+    total = fields.Integer(
+        "Contacts", readonly=True, help="The contacts read from the file.")
+    to_create = fields.Integer(
+        "To Create", readonly=True,
+        help="The contacts that create a partner by default.")
+    to_update = fields.Integer(
+        "To Update", readonly=True,
+        help="The contacts that update their partner by default.")
+    hidden = fields.Integer(
+        "Not Listed", readonly=True,
+        help="The contacts that need no decision and are not listed: "
+        "they are imported with their default action.")
     lines = fields.One2Many(
         'crm.contact.import.line', None, "Contacts",
-        help="What the import will do with each contact of the file.")
+        help="What the import will do with each contact of the file; "
+        "a large file lists only the contacts that need a decision.")
+    rejects = fields.Text(
+        "Unreadable Cards", readonly=True,
+        states={
+            'invisible': ~Eval('rejects'),
+            },
+        help="The cards or lines of the file that cannot be read, with "
+        "the reason.")
+    skip_rejects = fields.Boolean(
+        "Skip the Cards That Cannot Be Read",
+        states={
+            'invisible': ~Eval('rejects'),
+            },
+        help="Import the other contacts without the unreadable cards.")
 
 
 class ContactImportLine(ModelView):
@@ -125,15 +480,23 @@ class ContactImportLine(ModelView):
         help="The card of a vCard file, the line of a CSV file.")
     name = fields.Char("Name", readonly=True)
     organisation = fields.Char("Organization", readonly=True)
+    surname = fields.Char("Surname", readonly=True)
+    job_title = fields.Char("Job Title", readonly=True)
+    department = fields.Char("Department", readonly=True)
     emails = fields.Char("E-Mails", readonly=True)
     phones = fields.Char("Phones", readonly=True)
+    dropped = fields.Char(
+        "Left Out", readonly=True,
+        help="The values of the contact that are not valid and are not "
+        "imported.")
     status = fields.Selection([
             ('new', "New"),
             ('match', "Matched"),
             ('decide', "Several Matches"),
             ], "Status", readonly=True,
-        help="New: no partner has the e-mail, phone or name; partners with "
-        "a similar name are offered as candidates.\n"
+        help="New: no partner has the e-mail or phone, nor the name with "
+        "the organization; partners of the same or a similar name are "
+        "offered as candidates.\n"
         "Matched: one partner has them and is updated.\n"
         "Several matches: choose the partner to update or create one.")
     action = fields.Selection([
@@ -155,6 +518,49 @@ class ContactImportLine(ModelView):
             'invisible': Eval('action') != 'update',
             },
         help="The partner the contact updates.")
+    conflicts = fields.Text(
+        "Conflicts", readonly=True,
+        help="The values of the partner that the contact would change: "
+        "they are kept unless Replace is checked.")
+    replace = fields.Boolean(
+        "Replace",
+        states={
+            'readonly': ~Eval('conflicts'),
+            },
+        help="Replace the partner's values listed in Conflicts by the "
+        "contact's.")
+
+    @classmethod
+    def default_replace(cls):
+        return False
+
+    def _contact(self):
+        contact = exchange.Contact(
+            full_name=self.name or '', family_name=self.surname or '',
+            organisation=self.organisation or '',
+            job_title=self.job_title or '', department=self.department or '')
+        return contact
+
+    @fields.depends('action', 'party', 'name', 'surname', 'organisation',
+        'job_title', 'department')
+    def on_change_with_conflicts(self):
+        pool = Pool()
+        Party = pool.get('party.party')
+        if self.action != 'update' or not self.party:
+            return None
+        (changes, conflicts), = Party.import_changes(
+            [self._contact()], [self.party.id])
+        return Party.format_import_conflicts(changes, conflicts)
+
+    @fields.depends(methods=['on_change_with_conflicts'])
+    def on_change_party(self):
+        self.conflicts = self.on_change_with_conflicts()
+        if not self.conflicts:
+            self.replace = False
+
+    @fields.depends(methods=['on_change_party'])
+    def on_change_action(self):
+        self.on_change_party()
 
 
 class ImportCountsMixin:
@@ -179,7 +585,8 @@ class ContactImportResult(ImportCountsMixin, ModelView):
     __string__ = "Imported Contacts"
     lines = fields.One2Many(
         'crm.contact.import.result.line', None, "Contacts", readonly=True,
-        help="What the import did with each contact of the file.")
+        help="What the import did with each contact of the file; a large "
+        "file lists only the contacts that imported nothing.")
 
 
 class ContactImportResultLine(ModelView):
@@ -204,6 +611,65 @@ def outcome_reason(outcome, party_name):
     elif outcome == 'skipped':
         return gettext('crm_plus.msg_contact_import_skipped')
     return None
+
+
+CONTACT_FIELDS = [f.name for f in dataclasses.fields(exchange.Contact)]
+
+
+def dump_reading(reading):
+    "The JSON text of a Reading, to keep it in a session or a job"
+    def error(e):
+        return {'code': e.code, 'number': e.number, 'params': e.params}
+
+    def contact(c):
+        values = {f: getattr(c, f) for f in CONTACT_FIELDS}
+        values['emails'] = [vars(e) for e in c.emails]
+        values['phones'] = [vars(p) for p in c.phones]
+        values['addresses'] = [vars(a) for a in c.addresses]
+        values['birthday'] = c.birthday.isoformat() if c.birthday else None
+        values['dropped'] = [error(e) for e in c.dropped]
+        return values
+    return json.dumps({
+            'format': reading.format,
+            'contacts': [contact(c) for c in reading.contacts],
+            'rejects': [error(e) for e in reading.rejects],
+            }, separators=(',', ':'))
+
+
+def load_reading(text):
+    "The Reading of a JSON text of dump_reading"
+    def error(values):
+        return exchange.ExchangeError(
+            values['code'], values['number'], **values['params'])
+
+    def contact(values):
+        values['emails'] = [exchange.Email(**e) for e in values['emails']]
+        values['phones'] = [exchange.Phone(**p) for p in values['phones']]
+        values['addresses'] = [
+            exchange.Address(**a) for a in values['addresses']]
+        values['dropped'] = [error(e) for e in values['dropped']]
+        if values['birthday']:
+            values['birthday'] = datetime.date.fromisoformat(
+                values['birthday'])
+        return exchange.Contact(**values)
+    values = json.loads(text)
+    return exchange.Reading(
+        values['format'], [contact(c) for c in values['contacts']],
+        [error(e) for e in values['rejects']])
+
+
+def encode_decision(target, replace=False):
+    "A decision of a job: the partner to update, with replace, or skip"
+    if replace and target not in {None, SKIP}:
+        return {'party': target, 'replace': True}
+    return target
+
+
+def decode_decision(decision):
+    "The target and the replace of a decision of encode_decision"
+    if isinstance(decision, dict):
+        return decision['party'], bool(decision.get('replace'))
+    return decision, False
 
 
 class ContactImport(Wizard):
@@ -232,6 +698,16 @@ class ContactImport(Wizard):
     # Files of more contacts are imported in the queue: the user follows
     # the progress of the job instead of waiting on the request.
     queue_threshold = 200
+    # The preview of a larger file lists only the contacts that need a
+    # decision, up to this number: the client would build and send back
+    # every line.
+    preview_lines = 200
+
+    @classmethod
+    def get_preview_lines(cls):
+        "The lines of the preview, lowered by the context (for tests)"
+        return Transaction().context.get(
+            'contact_import_preview_lines', cls.preview_lines)
 
     @classmethod
     def get_queue_threshold(cls):
@@ -241,87 +717,149 @@ class ContactImport(Wizard):
 
     def read_file(self):
         try:
-            return exchange.read(self.start.file, self.start.format)[:2]
+            return exchange.read(self.start.file, self.start.format)
         except exchange.ExchangeError as error:
             raise_exchange_error(error)
+
+    def get_reading(self):
+        "The Reading of the file, read by the preview"
+        if getattr(self, '_reading', None) is None:
+            self._reading = load_reading(self.start.reading)
+        return self._reading
 
     def default_preview(self, fields):
         pool = Pool()
         Party = pool.get('party.party')
-        format, contacts = self.read_file()
+        reading = self._reading = self.read_file()
+        format, contacts = reading.format, reading.contacts
         Party.check_import_contacts(format, contacts)
-        lines = []
-        for contact, (same, similar) in zip(
-                contacts, Party.match_import_contacts(contacts)):
-            candidates = same + similar
+        matches = Party.match_import_contacts(contacts)
+        defaults = [same[0] if len(same) == 1 else None
+            for same, _ in matches]
+        changes = Party.import_changes(contacts, defaults)
+        lines, to_create, to_update = [], 0, 0
+        preview_lines = self.get_preview_lines()
+        large = len(contacts) > preview_lines
+        for contact, (same, similar), party, (values, conflicts) in zip(
+                contacts, matches, defaults, changes):
             if not same:
                 # Similar names are offered, but only the user decides
                 # that a contact is one of them.
-                status, action, party = 'new', 'create', None
+                status, action = 'new', 'create'
+                to_create += 1
             elif len(same) == 1:
-                status, action, party = 'match', 'update', same[0]
+                status, action = 'match', 'update'
+                to_update += 1
             else:
-                status, action, party = 'decide', 'update', None
+                status, action = 'decide', 'update'
+            if large and (status == 'match' and not conflicts
+                    or status == 'new' and not similar) and not (
+                    contact.dropped):
+                continue
+            if len(lines) >= preview_lines:
+                continue
             lines.append({
                     'number': contact.number,
-                    'name': contact.name,
-                    'organisation': (
-                        contact.organisation if contact.is_person else ''),
+                    'name': contact_name(contact),
+                    'organisation': (contact.organisation
+                        if contact_is_person(contact) else ''),
+                    'surname': contact.family_name,
+                    'job_title': contact.job_title,
+                    'department': contact.department,
                     'emails': ', '.join(e.address for e in contact.emails),
                     'phones': ', '.join(p.number for p in contact.phones),
+                    'dropped': '; '.join(
+                        _message(e) for e in contact.dropped) or None,
                     'status': status,
                     'action': action,
-                    'candidates': candidates,
+                    'candidates': same + similar,
                     'party': party,
+                    'conflicts': Party.format_import_conflicts(
+                        values, conflicts),
+                    'replace': False,
                     })
-        return {'format': format, 'lines': lines}
+        # Kept in the session for the import, never sent to the client.
+        self.start.reading = dump_reading(reading)
+        self.start.defaults = json.dumps(
+            {str(c.number): t for c, t in zip(contacts, defaults) if t})
+        return {
+            'format': format,
+            'total': len(contacts),
+            'to_create': to_create,
+            'to_update': to_update,
+            'hidden': len(contacts) - len(lines),
+            'lines': lines,
+            'rejects': '\n'.join(
+                _message(e) for e in reading.rejects) or None,
+            'skip_rejects': False,
+            }
 
     def get_targets(self, format, contacts):
         """The id of the partner to update of each contact, None to create
-        one, or SKIP"""
+        one, or SKIP, and whether it replaces the partner's values"""
+        defaults = json.loads(self.start.defaults or '{}')
         decisions = {l.number: l for l in self.preview.lines}
-        targets = []
+        targets, replace = [], []
         for contact in contacts:
             line = decisions.get(contact.number)
-            if line and line.action == 'update':
+            if line is None:
+                targets.append(defaults.get(str(contact.number)))
+                replace.append(False)
+            elif line.action == 'update':
                 if not line.party:
                     raise _location_error(format, contact, 'undecided')
                 targets.append(line.party.id)
-            elif line and line.action == 'skip':
+                replace.append(bool(line.replace))
+            elif line.action == 'skip':
                 targets.append(SKIP)
+                replace.append(False)
             else:
                 targets.append(None)
-        return targets
+                replace.append(False)
+        return targets, replace
+
+    def check_rejects(self, reading):
+        "Refuse to import a file with unreadable cards unless skipped"
+        if reading.rejects and not self.preview.skip_rejects:
+            raise ExchangeError(gettext(
+                    'crm_plus.msg_contact_import_rejects',
+                    count=len(reading.rejects),
+                    first=_message(reading.rejects[0])))
 
     def transition_import_(self):
         pool = Pool()
         Party = pool.get('party.party')
-        # The file is read again: the preview keeps only what the user
-        # decides, and the same file gives the same contacts.
-        format, contacts = self.read_file()
-        targets = self.get_targets(format, contacts)
+        reading = self.get_reading()
+        self.check_rejects(reading)
+        format, contacts = reading.format, reading.contacts
+        targets, replace = self.get_targets(format, contacts)
         # Jobs belong to a company: without one (a database whose company
         # is not set up yet) the import runs here, as for small files.
         if (len(contacts) > self.get_queue_threshold()
                 and Transaction().context.get('company')):
+            self._targets = targets, replace
             return 'queued'
         outcomes = []
         parties = Party.import_contacts(
-            format, contacts, targets, outcomes=outcomes)
+            format, contacts, targets, outcomes=outcomes, replace=replace)
         # The summary is shown by the next state, from the session.
         self.done.created = outcomes.count('created')
         self.done.updated = outcomes.count('updated')
         self.done.unchanged = outcomes.count('unchanged')
         self.done.skipped = outcomes.count('skipped')
+        rows = list(zip(contacts, outcomes, parties))
+        if len(rows) > self.get_preview_lines():
+            rows = [r for r in rows if r[1] not in {'created', 'updated'}
+                ][:self.get_preview_lines()]
+        names = {p.id: p.rec_name for p in Party.browse(
+                list({p for _, o, p in rows if p and o == 'unchanged'}))}
         self.done.lines = [{
                 'number': contact.number,
-                'name': contact.name,
+                'name': contact_name(contact),
                 'outcome': outcome,
-                'party': party.id if party else None,
-                'reason': outcome_reason(
-                    outcome, party.rec_name if party else ''),
-                } for contact, outcome, party in zip(
-                contacts, outcomes, parties)]
+                'party': party,
+                'reason': outcome_reason(outcome, names.get(party, '')),
+                } for contact, outcome, party in rows]
         return 'done'
 
     def default_done(self, fields):
@@ -342,8 +880,12 @@ class ContactImport(Wizard):
     def do_queued(self, action):
         pool = Pool()
         Job = pool.get('crm.contact.import.job')
-        format, contacts = self.read_file()
-        targets = self.get_targets(format, contacts)
+        reading = self.get_reading()
+        if getattr(self, '_targets', None) is None:
+            self.check_rejects(reading)
+            self._targets = self.get_targets(
+                reading.format, reading.contacts)
+        targets, replace = self._targets
         # Users only read their jobs: the states and counts are the
         # import's, so the job is created here, for the user, as the
         # wizard they are allowed to run.
@@ -351,10 +893,13 @@ class ContactImport(Wizard):
             job = Job(
                 file=self.start.file,
                 filename=self.start.filename,
-                format=format,
-                decisions={str(c.number): t
-                    for c, t in zip(contacts, targets) if t},
-                total=len(contacts))
+                format=reading.format,
+                reading=self.start.reading,
+                skip_rejects=bool(self.preview.skip_rejects),
+                decisions={str(c.number): encode_decision(t, r)
+                    for c, t, r in zip(reading.contacts, targets, replace)
+                    if t},
+                total=len(reading.contacts))
             job.save()
             Job.queue([job])
         action['res_id'] = [job.id]
@@ -424,33 +969,105 @@ class Party(metaclass=PoolMeta):
 
     @classmethod
     def _import_countries(cls):
-        "Countries by lowered code and name, in English and user's language"
+        """Countries by place key of their codes, of their names in every
+        language of the database and of the usual other names"""
         pool = Pool()
         Country = pool.get('country.country')
+        Translation = pool.get('ir.translation')
+        cursor = Transaction().connection.cursor()
+        country = Country.__table__()
+        translation = Translation.__table__()
+        by_id, names = {}, []
+        cursor.execute(*country.select(
+                country.id, country.code, country.code3, country.name,
+                where=country.active == True))  # noqa: E712
+        for id_, code, code3, name in cursor:
+            by_id[id_] = _Country(id_, code.upper())
+            names.append((name, id_))
+            names.extend((c, id_) for c in (code, code3) if c)
+        cursor.execute(*translation.select(
+                translation.res_id, translation.value,
+                where=(translation.name == 'country.country,name')
+                & (translation.type == 'model')
+                & (translation.value != Null)))
+        names.extend((value, res_id) for res_id, value in cursor)
+        by_code = {c.code: c for c in by_id.values()}
         countries = {}
-        languages = {'en', Transaction().language}
-        for language in languages:
-            with Transaction().set_context(language=language):
-                for country in Country.search([]):
-                    countries[country.name.lower()] = country
-                    countries[country.code.lower()] = country
-                    if country.code3:
-                        countries[country.code3.lower()] = country
+        for code, aliases in COUNTRY_ALIASES.items():
+            if code in by_code:
+                countries.update(
+                    (_place_key(a), by_code[code]) for a in aliases)
+        # The names the database knows win over the aliases.
+        countries.update(
+            (_place_key(n), by_id[i]) for n, i in names if i in by_id)
+        countries.pop('', None)
         return countries
 
     @classmethod
-    def _contact_country(cls, contact, countries):
-        for address in contact.addresses:
-            country = countries.get(address.country.lower())
-            if country:
-                return country
+    def _import_subdivisions(cls, country):
+        """The subdivisions of the country that its addresses take, by
+        (country id, place key of their name, code or code without the
+        country's prefix)"""
+        pool = Pool()
+        Subdivision = pool.get('country.subdivision')
+        Types = pool.get('party.address.subdivision_type')
+        cursor = Transaction().connection.cursor()
+        subdivision = Subdivision.__table__()
+        codes, names = {}, {}
+        where = ((subdivision.country == country.id)
+            & (subdivision.active == True))  # noqa: E712
+        types = Types.get_types(country)
+        if types:
+            where &= subdivision.type.in_(types)
+        cursor.execute(*subdivision.select(
+                subdivision.id, subdivision.country, subdivision.name,
+                subdivision.code, where=where, order_by=subdivision.id.desc))
+        for id_, country_id, name, code in cursor:
+            names[country_id, _place_key(name)] = id_
+            if code:
+                codes[country_id, _place_key(code)] = id_
+                codes[country_id, _place_key(code.split('-')[-1])] = id_
+        return {**codes, **names}
+
+    @classmethod
+    def _organisation_countries(cls, keys):
+        """The codes of the countries of the addresses of the oldest active
+        organisation of each name key"""
+        pool = Pool()
+        Address = pool.get('party.address')
+        Country = pool.get('country.country')
+        cursor = Transaction().connection.cursor()
+        party = cls.__table__()
+        address = Address.__table__()
+        country = Country.__table__()
+        result = defaultdict(list)
+        found = cls._find_organisations(keys)
+        by_id = defaultdict(list)
+        for key, party_id in found.items():
+            by_id[party_id].append(key)
+        for sub in grouped_slice(by_id, backend.MAX_QUERY_PARAMS):
+            cursor.execute(*party.join(address,
+                    condition=address.party == party.id
+                    ).join(country, condition=address.country == country.id
+                    ).select(party.id, country.code,
+                    where=party.id.in_(list(sub))
+                    & (address.active == True),  # noqa: E712
+                    order_by=[party.id, address.sequence, address.id]))
+            for party_id, code in cursor:
+                for key in by_id[party_id]:
+                    if code not in result[key]:
+                        result[key].append(code)
+        return result
 
     @classmethod
     def check_import_contacts(cls, format, contacts):
         "Refuse the file with the first contact that cannot be imported"
         for contact in contacts:
-            if not contact.name:
-                raise _location_error(format, contact, 'no_name')
+            if not contact_name(contact):
+                location = exchange.LOCATIONS[format]
+                raise ExchangeError(gettext(
+                        f'crm_plus.msg_contact_import_{location}_empty',
+                        number=contact.number))
             for email in contact.emails:
                 try:
                     validate_email(email.address)
@@ -460,10 +1077,16 @@ class Party(metaclass=PoolMeta):
                         email=email.address)
 
     @classmethod
-    def match_import_contacts(cls, contacts):
+    def match_import_contacts(cls, contacts, places=None):
         """Return for each contact (same, similar): the ids of the partners
-        that are the contact, sharing an e-mail or a phone with it (else
-        the same name), and the ids of those with a similar name only.
+        that are the contact, and the ids of the others offered as
+        candidates.
+
+        A partner is the contact when it shares an e-mail or a phone with
+        it, or, without any, when it has the same name and kind and, for a
+        person, works for an organisation of the same name (or, for a
+        contact without organisation, e-mail nor phone, for none): the same
+        name alone is a candidate, as two persons may share it.
 
         The whole list is matched at once by find_duplicates, then the
         keys of the partners found are read in two queries."""
@@ -472,25 +1095,31 @@ class Party(metaclass=PoolMeta):
         cursor = Transaction().connection.cursor()
         mechanism = Mechanism.__table__()
         party = cls.__table__()
-        countries = cls._import_countries()
-        company_codes = _phone_country_codes()
+        organisation = cls.__table__()
+        if places is None:
+            places = _Places(cls, contacts)
 
         candidates, keys = [], []
         for contact in contacts:
-            codes = cls._phone_codes(contact, countries, company_codes)
+            codes = places.phone_codes(contact)
             emails = set(filter(None, (
                         normalize_email(e.address) for e in contact.emails)))
             phones = set(filter(None, (
                         normalize_phone(p.number, codes)
                         for p in contact.phones)))
-            kind = 'person' if contact.is_person else 'organisation'
+            is_person = contact_is_person(contact)
+            kind = 'person' if is_person else 'organisation'
+            name = contact_name(contact)
             candidates.append({
-                    'name': contact.name,
+                    'name': name,
                     'emails': sorted(emails),
                     'phones': sorted(phones),
                     'party_kind': kind,
                     })
-            keys.append((emails | phones, normalize_name(contact.name), kind))
+            keys.append((emails | phones, normalize_name(name), kind,
+                    _name_key(contact.organisation)
+                    if is_person and contact.organisation else None,
+                    bool(emails or phones)))
         # E-mails and phones first: the similarity of names costs most and
         # matters only for the contacts that none of them found.
         found = cls.find_duplicates([
@@ -513,41 +1142,112 @@ class Party(metaclass=PoolMeta):
                     & (mechanism.active == True)))  # noqa: E712
             for party_id, key in cursor:
                 party_keys[party_id].add(key)
-            cursor.execute(*party.select(
-                    party.id, party.name_key, party.party_kind,
+            cursor.execute(*party.join(organisation, 'LEFT',
+                    condition=party.organisation == organisation.id
+                    ).select(party.id, party.name_key, party.party_kind,
+                    organisation.name_key,
                     where=party.id.in_(sub)))
-            for party_id, name_key, kind in cursor:
-                name_keys[party_id] = (name_key, kind)
+            for party_id, name_key, kind, organisation_key in cursor:
+                name_keys[party_id] = (name_key, kind, organisation_key)
 
         result = []
-        for (contact_keys, name_key, kind), parties in zip(keys, found):
+        for (contact_keys, name_key, kind, organisation_key, reachable
+                ), parties in zip(keys, found):
             same = [p.id for p in parties if party_keys[p.id] & contact_keys]
             if not same:
-                # Without a shared e-mail or phone, the same name of the
-                # same kind is the same partner.
+                # An organisation is known by its name; a person by the
+                # name together with the organisation's, or the lack of
+                # one when nothing else of the contact (an e-mail or a
+                # phone not shared) tells another person.
                 same = [p.id for p in parties
-                    if name_keys[p.id] == (name_key, kind)]
+                    if name_keys[p.id][:2] == (name_key, kind)
+                    and (kind == 'organisation'
+                        or name_keys[p.id][2] == organisation_key and (
+                            organisation_key or not reachable))]
             similar = [p.id for p in parties if p.id not in same]
             result.append((same, similar))
         return result
 
     @classmethod
-    def _phone_codes(cls, contact, countries, company_codes):
-        "The countries in which the phone numbers of contact are read"
-        country = cls._contact_country(contact, countries)
-        codes = [country.code] if country else []
-        return codes + [c for c in company_codes if c not in codes]
+    def import_changes(cls, contacts, party_ids):
+        """Return for each contact and its partner (None for none) the
+        changes the contact brings to the partner's fields: a dictionary of
+        field name to (old, new), old empty for a value filled, and the
+        list of the names of the fields whose non-empty value differs (the
+        conflicts, written only when the user chooses so).
+
+        The name stays as the user wrote it; the notes of the file are
+        added to the partner's."""
+        current = {}
+        fields = ['surname', 'job_title', 'department', 'private_notes',
+            'organisation.name']
+        ids = {i for i in party_ids if i is not None}
+        for sub in grouped_slice(ids, 1000):
+            current.update((r['id'], r) for r in cls.read(list(sub), fields))
+        result = []
+        for contact, party_id in zip(contacts, party_ids):
+            changes, conflicts = {}, []
+            if party_id is not None:
+                values = current[party_id]
+                olds = {
+                    'surname': values['surname'],
+                    'job_title': values['job_title'],
+                    'department': values['department'],
+                    'organisation': (values['organisation.'] or {}).get(
+                        'name'),
+                    }
+                news = {}
+                if contact_is_person(contact):
+                    news = {
+                        'organisation': contact.organisation,
+                        'surname': contact.family_name,
+                        'job_title': contact.job_title,
+                        'department': contact.department,
+                        }
+                for name, new in news.items():
+                    old = olds[name]
+                    if not new:
+                        continue
+                    if name == 'organisation':
+                        same = old and _name_key(old) == _name_key(new)
+                    else:
+                        same = (old or '').strip() == new.strip()
+                    if same:
+                        continue
+                    changes[name] = (old or '', new)
+                    if old:
+                        conflicts.append(name)
+                notes = _merge_notes(values['private_notes'], contact.notes)
+                if notes != (values['private_notes'] or ''):
+                    changes['private_notes'] = (
+                        values['private_notes'] or '', notes)
+            result.append((changes, conflicts))
+        return result
+
+    @classmethod
+    def format_import_conflicts(cls, changes, conflicts):
+        "The text of the conflicts: a line of old → new for each"
+        strings = {n: f['string']
+            for n, f in cls.fields_get(list(conflicts)).items()}
+        return '\n'.join(gettext('crm_plus.msg_contact_import_conflict',
+                field=strings[n], old=changes[n][0], new=changes[n][1])
+            for n in conflicts) or None
 
     @classmethod
     def import_contacts(
-            cls, format, contacts, targets, progress=None, outcomes=None):
-        """Create or update the partners of the contacts and return them
-        (None for a contact skipped).
+            cls, format, contacts, targets, progress=None, outcomes=None,
+            replace=None):
+        """Create or update the partners of the contacts and return their
+        ids (None for a contact skipped).
 
         targets holds for each contact the id of the partner to update, None
         to create one, or SKIP to leave the contact out. Organisations named
         by the contacts are matched by name or created, and the contacts
         linked to them. Everything is created and written by batches.
+
+        An update fills the empty fields of the partner, adds the notes,
+        addresses and contact mechanisms it lacks, and replaces a value
+        that differs only for the contacts whose replace is true.
 
         progress, when given, is called with the number of contacts done
         (partner, addresses and contact mechanisms) after each batch: the
@@ -556,11 +1256,13 @@ class Party(metaclass=PoolMeta):
         outcomes, when given, is a list extended with what became of each
         contact (see OUTCOMES): created, updated (a value written or an
         address or a contact mechanism added), unchanged or skipped."""
+        if replace is None:
+            replace = [False] * len(contacts)
         kept = [i for i, t in enumerate(targets) if t != SKIP]
         kept_outcomes = []
         parties = cls._import_contacts(
             format, [contacts[i] for i in kept], [targets[i] for i in kept],
-            progress, kept_outcomes)
+            [replace[i] for i in kept], progress, kept_outcomes)
         result = [None] * len(contacts)
         done = ['skipped'] * len(contacts)
         for index, party, outcome in zip(kept, parties, kept_outcomes):
@@ -571,79 +1273,98 @@ class Party(metaclass=PoolMeta):
         return result
 
     @classmethod
-    def _import_contacts(cls, format, contacts, targets, progress, outcomes):
-        pool = Pool()
-        Address = pool.get('party.address')
-        Mechanism = pool.get('party.contact_mechanism')
+    def _import_contacts(
+            cls, format, contacts, targets, replace, progress, outcomes):
         cls.check_import_contacts(format, contacts)
-        countries = cls._import_countries()
+        places = _Places(cls, contacts)
+        # The company's countries are read once for all the numbers that
+        # the contact mechanisms normalise and check.
+        with Transaction().set_context(
+                _company_phone_codes=tuple(places.company_codes)):
+            return cls._import_partners(
+                contacts, targets, replace, places, progress, outcomes)
+
+    @classmethod
+    def _import_partners(
+            cls, contacts, targets, replace, places, progress, outcomes):
+        is_person = [contact_is_person(c) for c in contacts]
+        changes = cls.import_changes(contacts, targets)
+        # The values each updated partner gets: the empty ones filled, the
+        # notes added, and the others only where the user chose to replace.
+        updates = {}
+        for index, (values, conflicts) in enumerate(changes):
+            if targets[index]:
+                updates[index] = {n: new for n, (_, new) in values.items()
+                    if n not in conflicts or replace[index]}
 
         # Organisations first, so that the persons can be linked to them.
         organisations = {}
-        order = sorted(
-            range(len(contacts)), key=lambda i: contacts[i].is_person)
+        order = sorted(range(len(contacts)), key=lambda i: is_person[i])
         parties = [None] * len(contacts)
         to_create = []
         for index in order:
             contact = contacts[index]
-            if contact.is_person:
+            if is_person[index]:
                 continue
             if targets[index]:
                 parties[index] = targets[index]
                 organisations.setdefault(
-                    _name_key(contact.name), targets[index])
+                    _name_key(contact_name(contact)), targets[index])
             else:
                 to_create.append(index)
-        names = {_name_key(c.organisation): c.organisation
-            for c in contacts if c.is_person and c.organisation}
-        names.update({_name_key(contacts[i].name): contacts[i].name
-                for i in to_create})
+        names = {}
+        for index in order:
+            contact = contacts[index]
+            if is_person[index] and contact.organisation and (
+                    not targets[index]
+                    or 'organisation' in updates[index]):
+                names[_name_key(contact.organisation)] = contact.organisation
+        notes = {}
+        for index in to_create:
+            name = contact_name(contacts[index])
+            names[_name_key(name)] = name
+            notes[_name_key(name)] = _merge_notes(
+                notes.get(_name_key(name)), contacts[index].notes)
         found = cls._find_organisations(set(names) - set(organisations))
         organisations.update(found)
         new_names = sorted(set(names) - set(organisations))
         new_organisations = _create(cls, [{
                     'name': names[n],
                     'party_kind': 'organisation',
+                    'private_notes': notes.get(n) or None,
                     } for n in new_names])
         organisations.update(
             (n, p.id) for n, p in zip(new_names, new_organisations))
         for index in to_create:
-            parties[index] = organisations[_name_key(contacts[index].name)]
+            parties[index] = organisations[_name_key(
+                    contact_name(contacts[index]))]
         created_ids = {p.id for p in new_organisations}
 
         # Then the persons.
         new_persons = [
-            i for i in order if contacts[i].is_person and not targets[i]]
+            i for i in order if is_person[i] and not targets[i]]
         created = _create(cls, [
                 cls._import_person_values(contacts[i], organisations)
                 for i in new_persons])
         for index, person in zip(new_persons, created):
             parties[index] = person.id
         created_ids.update(p.id for p in created)
+
         # The contacts that write a value on their partner or add details.
         changed = set()
         updated = defaultdict(list)
-        fields = ['surname', 'job_title', 'department', 'organisation']
-        current = {}
-        for sub in grouped_slice(
-                [targets[i] for i in order if contacts[i].is_person
-                    and targets[i]], 1000):
-            current.update((r['id'], r) for r in cls.read(list(sub), fields))
         for index in order:
-            contact = contacts[index]
-            if contact.is_person and targets[index]:
-                parties[index] = targets[index]
-                values = cls._import_person_values(contact, organisations)
-                # The name stays as the user wrote it, and so do the
-                # private notes: a file does not overwrite them. Unchanged
-                # values are not written: a file imported again changes
-                # nothing.
-                values = {k: values[k] for k in fields
-                    if values[k] and values[k] != current[targets[index]][k]}
-                if values:
-                    updated[tuple(sorted(values.items()))].append(
-                        targets[index])
-                    changed.add(index)
+            if not targets[index]:
+                continue
+            parties[index] = targets[index]
+            values = dict(updates[index])
+            if 'organisation' in values:
+                values['organisation'] = organisations[
+                    _name_key(values['organisation'])]
+            if values:
+                updated[tuple(sorted(values.items()))].append(
+                    targets[index])
+                changed.add(index)
         # One write per list of 250 partners, whatever their values, for
         # the same reason as the creation.
         to_write, size = [], 0
@@ -656,36 +1377,8 @@ class Party(metaclass=PoolMeta):
         if to_write:
             cls.write(*to_write)
 
-        # The addresses before the contact mechanisms: the host checks the
-        # phone numbers against the country of the partner's addresses.
-        existing_addresses = defaultdict(set)
-        existing_mechanisms = defaultdict(set)
-        company_codes = _phone_country_codes()
-        # Only the partners that were there before have something to keep.
-        # Read in SQL: records of thousands of partners would cost more
-        # than the whole import.
-        cursor = Transaction().connection.cursor()
-        address_table = Address.__table__()
-        mechanism_table = Mechanism.__table__()
-        for sub in grouped_slice({t for t in targets if t}
-                | set(found.values()), backend.MAX_QUERY_PARAMS):
-            sub = list(sub)
-            cursor.execute(*address_table.select(
-                    address_table.party, address_table.street_unstructured,
-                    address_table.city, address_table.postal_code,
-                    where=address_table.party.in_(sub)
-                    & (address_table.active == True)))  # noqa: E712
-            for party_id, street, city, postal_code in cursor:
-                existing_addresses[party_id].add(
-                    cls._address_key(street, city, postal_code))
-            cursor.execute(*mechanism_table.select(
-                    mechanism_table.party, mechanism_table.match_key,
-                    mechanism_table.value,
-                    where=mechanism_table.party.in_(sub)
-                    & (mechanism_table.active == True)))  # noqa: E712
-            for party_id, match_key, value in cursor:
-                existing_mechanisms[party_id].add(
-                    match_key or (value or '').lower())
+        details = _Details(cls, {t for t in targets if t}
+            | set(found.values()), places)
         # The addresses and contact mechanisms by batches of contacts, so
         # that the progress moves with them; the partners are all there.
         size = 500
@@ -693,9 +1386,8 @@ class Party(metaclass=PoolMeta):
             progress(0)
         for start in range(0, len(contacts), size):
             added = cls._import_details(
-                contacts[start:start + size], parties[start:start + size],
-                countries, company_codes,
-                existing_addresses, existing_mechanisms)
+                details, contacts[start:start + size],
+                parties[start:start + size])
             changed.update(start + i for i, a in enumerate(added) if a)
             if progress:
                 progress(min(start + size, len(contacts)))
@@ -711,64 +1403,13 @@ class Party(metaclass=PoolMeta):
             else:
                 outcomes.append('unchanged')
             seen.add(party_id)
-        return cls.browse(parties)
+        return parties
 
     @classmethod
-    def _import_details(
-            cls, contacts, parties, countries, company_codes,
-            existing_addresses, existing_mechanisms):
-        """Create the addresses and contact mechanisms of the contacts and
-        return for each contact whether it added any"""
-        pool = Pool()
-        Address = pool.get('party.address')
-        Mechanism = pool.get('party.contact_mechanism')
-        addresses, mechanisms = [], []
-        added = []
-        for contact, party_id in zip(contacts, parties):
-            count = len(addresses) + len(mechanisms)
-            codes = cls._phone_codes(contact, countries, company_codes)
-            # The host reads the numbers in the country of the partner's
-            # addresses only.
-            country = cls._contact_country(contact, countries)
-            address_codes = [country.code] if country else []
-            for address in contact.addresses:
-                key = cls._address_key(
-                    address.street, address.city, address.postal_code)
-                if key in existing_addresses[party_id]:
-                    continue
-                existing_addresses[party_id].add(key)
-                country = countries.get(address.country.lower())
-                addresses.append({
-                        'party': party_id,
-                        'street_unstructured': address.street or None,
-                        'postal_code': address.postal_code or None,
-                        'city': address.city or None,
-                        'country': country.id if country else None,
-                        })
-            values = [(e.address, 'email', normalize_email(e.address))
-                for e in contact.emails]
-            for phone in contact.phones:
-                if _valid_phone(phone.number, address_codes):
-                    values.append((phone.number, PHONE_TYPES[phone.kind],
-                            normalize_phone(phone.number, codes)))
-                else:
-                    values.append(
-                        (phone.number, 'other', phone.number.lower()))
-            for website in contact.websites:
-                values.append((website, 'website', website.lower()))
-            for value, type_, key in values:
-                if key in existing_mechanisms[party_id]:
-                    continue
-                existing_mechanisms[party_id].add(key)
-                mechanisms.append({
-                        'party': party_id,
-                        'type': type_,
-                        'value': value,
-                        })
-            added.append(len(addresses) + len(mechanisms) > count)
-        _create(Address, addresses)
-        _create(Mechanism, mechanisms)
-        return added
+    def _import_details(cls, details, contacts, parties):
+        """Add the addresses and contact mechanisms of the contacts to their
+        partners and return for each contact whether it added any"""
+        return details.add(contacts, parties)
 
     @classmethod
     def _find_organisations(cls, keys):
@@ -789,7 +1430,7 @@ class Party(metaclass=PoolMeta):
     @classmethod
     def _import_person_values(cls, contact, organisations):
         values = {
-            'name': contact.name,
+            'name': contact_name(contact),
             'party_kind': 'person',
             'surname': contact.family_name or None,
             'job_title': contact.job_title or None,
@@ -799,11 +1440,6 @@ class Party(metaclass=PoolMeta):
                 if contact.organisation else None),
             }
         return values
-
-    @staticmethod
-    def _address_key(street, city, postal_code):
-        return tuple(' '.join((v or '').lower().split())
-            for v in (street, city, postal_code))
 
     @classmethod
     def export_contacts(cls, parties):
@@ -823,9 +1459,9 @@ class Party(metaclass=PoolMeta):
                 contact.organisation = self.organisation.name
             contact.job_title = self.job_title or ''
             contact.department = self.department or ''
-            contact.notes = self.private_notes or ''
         else:
             contact.organisation = self.name or ''
+        contact.notes = self.private_notes or ''
         # A person without an organisation has home addresses and numbers.
         work = self.party_kind == 'organisation' or bool(self.organisation)
         kind = 'work' if work else 'home'

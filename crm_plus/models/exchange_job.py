@@ -32,7 +32,8 @@ from trytond.transaction import (
 
 from .. import exchange
 from .exchange import (
-    FORMATS, ImportCountsMixin, outcome_reason, raise_exchange_error)
+    FORMATS, ImportCountsMixin, _message, contact_name, decode_decision,
+    load_reading, outcome_reason, raise_exchange_error)
 
 JOB_STATES = [
     ('queued', "Queued"),
@@ -54,10 +55,18 @@ class ContactImportJob(ImportCountsMixin, ModelSQL, ModelView):
         filename='filename')
     filename = fields.Char("File Name", readonly=True)
     format = fields.Selection(FORMATS, "Format", required=True, readonly=True)
+    # The contacts as the wizard read them, so that the file is not read
+    # again; a job without it reads its file.
+    reading = fields.Text("Reading", readonly=True)
     decisions = fields.Dict(
         None, "Decisions", readonly=True,
         help="The partner to update of each card or line (by its number), "
-        "or \"skip\" for those left out; the others are created.")
+        "with whether it replaces the partner's values, or \"skip\" for "
+        "those left out; the others are created.")
+    skip_rejects = fields.Boolean(
+        "Skip the Cards That Cannot Be Read", readonly=True,
+        help="Whether the contacts are imported without the cards or lines "
+        "of the file that cannot be read; else such a file fails.")
     state = fields.Selection(
         JOB_STATES, "State", required=True, readonly=True, sort=False)
     total = fields.Integer("Contacts", readonly=True)
@@ -293,17 +302,31 @@ class ContactImportJob(ImportCountsMixin, ModelSQL, ModelView):
             state='running', processed=0,
             started=datetime.datetime.now())
         try:
-            try:
-                format, contacts, _ = exchange.read(self.file, self.format)
-            except exchange.ExchangeError as error:
-                raise_exchange_error(error)
+            if self.reading:
+                reading = load_reading(self.reading)
+            else:
+                try:
+                    reading = exchange.read(self.file, self.format)
+                except exchange.ExchangeError as error:
+                    raise_exchange_error(error)
+            if reading.rejects and not self.skip_rejects:
+                raise UserError(gettext(
+                        'crm_plus.msg_contact_import_rejects',
+                        count=len(reading.rejects),
+                        first=_message(reading.rejects[0])))
+            format, contacts = reading.format, reading.contacts
             decisions = self.decisions or {}
-            targets = [decisions.get(str(c.number)) for c in contacts]
+            targets, replace = [], []
+            for contact in contacts:
+                target, replace_ = decode_decision(
+                    decisions.get(str(contact.number)))
+                targets.append(target)
+                replace.append(replace_)
             self._commit_progress(total=len(contacts))
             outcomes = []
             parties = Party.import_contacts(
                 format, contacts, targets, progress=self._progress_callback(
-                    len(contacts)), outcomes=outcomes)
+                    len(contacts)), outcomes=outcomes, replace=replace)
         except UserError as error:
             # All or nothing: the partners imported so far are undone, and
             # only the failure is kept.
@@ -335,20 +358,24 @@ class ContactImportJob(ImportCountsMixin, ModelSQL, ModelView):
         """The contacts that imported nothing, one a line with the reason,
         in the language of the user who imported the file"""
         pool = Pool()
+        Party = pool.get('party.party')
         User = pool.get('res.user')
         user = User(self.create_uid.id)
         lines = []
         with Transaction().set_context(
                 language=user.language.code if user.language else None):
+            names = {p.id: p.rec_name for p in Party.browse(list({
+                            p for p, o in zip(parties, outcomes)
+                            if p and o == 'unchanged'}))}
             for contact, outcome, party in zip(contacts, outcomes, parties):
                 if outcome in {'created', 'updated'}:
                     continue
                 lines.append(gettext(
                         'crm_plus.msg_contact_import_'
                         + exchange.LOCATIONS[format],
-                        number=contact.number, name=contact.name,
+                        number=contact.number, name=contact_name(contact),
                         reason=outcome_reason(
-                            outcome, party.rec_name if party else '')))
+                            outcome, names.get(party, ''))))
         return '\n'.join(lines) or None
 
     @classmethod

@@ -1369,7 +1369,8 @@ class CrmPlusTestCase(
             ]
         matches = Party.match_import_contacts(contacts)
         self.assertEqual([same for same, _ in matches], [[], []])
-        ana, luis = Party.import_contacts('google', contacts, [None, None])
+        ana, luis = Party.browse(
+            Party.import_contacts('google', contacts, [None, None]))
         self.assertEqual((ana.organisation, luis.organisation), (acme, acme))
         self.assertEqual((ana.surname, ana.job_title), ("García", "Buyer"))
         self.assertEqual(
@@ -1382,10 +1383,14 @@ class CrmPlusTestCase(
         matches = Party.match_import_contacts(contacts)
         self.assertEqual(
             [same for same, _ in matches], [[ana.id], [luis.id]])
-        Party.import_contacts(
-            'google', contacts, [same[0] for same, _ in matches])
+        targets = [same[0] for same, _ in matches]
+        Party.import_contacts('google', contacts, targets)
         self.assertEqual(Party.search([], count=True), parties)
         self.assertEqual(Mechanism.search([], count=True), mechanisms)
+        # A value that differs is replaced only when asked.
+        self.assertEqual(Party(ana.id).job_title, "Buyer")
+        Party.import_contacts(
+            'google', contacts, targets, replace=[True, False])
         self.assertEqual(Party(ana.id).job_title, "Head of Purchasing")
 
     @with_transaction()
