@@ -2,6 +2,10 @@
 // the labels of its dialog are whole (none clipped by the dialog's left
 // edge), a contact is skipped in the preview, and after Import the dialog
 // shows what was created, left unchanged and skipped, with the reasons.
+// Then a phone's address book as phones write it (Shift_JIS, an invalid
+// e-mail, a card cut short): the namesake of a partner is not merged into
+// him, a changed job title is kept unless Replace is ticked, and the cards
+// that cannot be read are listed and skipped only when the user says so.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -176,4 +180,144 @@ test('contacts are imported with a summary of what became of them', {
         assert.ok(organisationId);
         assert.ok(knownId);
     });
+});
+
+const namesake = `E2E Namesake ${stamp}`;
+const namesakeEmail = `namesake.${stamp}@first.example`.toLowerCase();
+const buyer = `E2E Buyer ${stamp}`;
+const buyerEmail = `buyer.${stamp}@import.example`.toLowerCase();
+const japanese = '安藤 ロイド';
+
+// What a Japanese phone exports: vCard 2.1 in Shift_JIS, with a card cut
+// short at the end of the file.
+function phoneBook() {
+    const ascii = (text) => Buffer.from(text, 'latin1');
+    return Buffer.concat([
+        ascii('BEGIN:VCARD\r\nVERSION:2.1\r\n'
+            + `FN:${namesake}\r\nORG:E2E Other Org ${stamp}\r\n`
+            + `EMAIL;INTERNET:other.${stamp}@second.example\r\n`
+            + 'END:VCARD\r\n'),
+        ascii('BEGIN:VCARD\r\nVERSION:2.1\r\n'
+            + `FN:${buyer}\r\nTITLE:Director\r\n`
+            + `EMAIL;INTERNET:${buyerEmail}\r\n`
+            + 'EMAIL;INTERNET:bad@@example\r\nEND:VCARD\r\n'),
+        ascii('BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=SHIFT_JIS:'),
+        // 安藤;ロイド in Shift_JIS
+        Buffer.from([0x88, 0xc0, 0x93, 0xa1, 0x3b, 0x83, 0x8d, 0x83, 0x43,
+            0x83, 0x68]),
+        ascii('\r\nTEL;CELL:090-1234-5678\r\nEND:VCARD\r\n'),
+        ascii('BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Cut Short\r\n'),
+    ]);
+}
+
+test('an address book from a phone: no wrong merge, nothing replaced '
+    + 'unasked, unreadable cards skipped when the user says so', {
+    timeout: 10 * TIMEOUT,
+}, async (t) => {
+    let namesakeId;
+    let buyerId;
+    await step(t, 'two partners are known', async () => {
+        [namesakeId, buyerId] = await rpc.model('party.party', 'create', [{
+            name: namesake, party_kind: 'person', surname: `Namesake ${stamp}`,
+            contact_mechanisms: [['create', [
+                { type: 'email', value: namesakeEmail }]]],
+        }, {
+            name: buyer, party_kind: 'person', surname: `Buyer ${stamp}`,
+            job_title: 'Buyer',
+            contact_mechanisms: [['create', [
+                { type: 'email', value: buyerEmail }]]],
+        }]);
+    });
+
+    await step(t, 'the preview says what needs a decision', async () => {
+        await page.locator('#menu .column-char[title="Import Contacts"]')
+            .first().click();
+        await dialog().locator('input[name="filename"]').waitFor();
+        await settled();
+        await dialog().locator('input[type="file"]').setInputFiles({
+            name: 'phone.vcf', mimeType: 'text/vcard', buffer: phoneBook(),
+        });
+        await settled();
+        await dialog().locator('.modal-footer button',
+            { hasText: 'Preview' }).click();
+        await cell(buyer, 'Status').waitFor();
+        await settled();
+        // The namesake is new: a name alone never updates a partner.
+        assert.equal((await cell(namesake, 'Status').innerText()).trim(),
+            'New');
+        assert.equal((await cell(namesake, 'Action').innerText()).trim(),
+            'Create');
+        // The buyer shares an e-mail: updated, his title changes only if
+        // Replace is ticked.
+        assert.equal((await cell(buyer, 'Status').innerText()).trim(),
+            'Matched');
+        assert.match(await cell(buyer, 'Conflicts').innerText(),
+            /Buyer → Director/);
+        assert.match(await cell(buyer, 'Left Out').innerText(),
+            /bad@@example/);
+        assert.equal((await cell(japanese, 'Status').innerText()).trim(),
+            'New');
+        const rejects = await dialog().locator('textarea[name="rejects"]')
+            .inputValue();
+        assert.match(rejects, /Card 4 \(line \d+\): BEGIN:VCARD without/);
+        await assertLabelsWhole();
+        const box = await dialog().locator('.modal-content').boundingBox();
+        const replace = await dialog().locator('.treeview thead th',
+            { hasText: /^\s*Replace\s*$/ }).first().boundingBox();
+        assert.ok(replace.x + replace.width <= box.x + box.width,
+            `${JSON.stringify(replace)} out of ${JSON.stringify(box)}`);
+        await screenshot('contact-import-04-phone-preview.png');
+    });
+
+    await step(t, 'the unreadable card stops the import until skipped',
+        async () => {
+            await dialog().locator('.modal-footer button',
+                { hasText: /^\s*Import\s*$/ }).click();
+            // The client shows the server's refusal in a dialog of its own.
+            const refusal = page.locator('.modal.in.warning-dialog',
+                { hasText: 'Skip the Cards That Cannot Be Read' })
+                .filter({ hasText: 'Card 4' });
+            await refusal.waitFor();
+            await screenshot('contact-import-05-refused.png');
+            await refusal.locator('.modal-footer button').first().click();
+            await settled();
+            assert.equal((await rpc.model('party.party', 'search',
+                [['name', '=', japanese]])).length, 0);
+            await dialog().locator('input[type="checkbox"]'
+                + '[name="skip_rejects"]').check();
+            await settled();
+            await dialog().locator('.modal-footer button',
+                { hasText: /^\s*Import\s*$/ }).click();
+            await dialog().locator('input[type="text"][name="unchanged"]')
+                .waitFor();
+            await settled();
+            await screenshot('contact-import-06-phone-summary.png');
+            await dialog().locator('.modal-footer button',
+                { hasText: 'Close' }).click();
+            await settled();
+        });
+
+    await step(t, 'the server has each person once, as they were',
+        async () => {
+            const people = await rpc.model('party.party', 'search_read',
+                [['name', '=', namesake]], 0, null, [['id', 'ASC']],
+                ['id', 'organisation']);
+            assert.equal(people.length, 2, 'the namesake stays apart');
+            assert.equal(people[0].id, namesakeId);
+            assert.equal(people[0].organisation, null);
+            const [known] = await rpc.model('party.party', 'read',
+                [buyerId], ['job_title']);
+            assert.equal(known.job_title, 'Buyer', 'not replaced unasked');
+            const emails = await rpc.model('party.contact_mechanism',
+                'search_read', [['party', '=', buyerId]], 0, null, null,
+                ['value']);
+            assert.deepEqual(emails.map((e) => e.value), [buyerEmail]);
+            const [ando] = await rpc.model('party.party', 'search_read',
+                [['name', '=', japanese]], 0, null, null,
+                ['contact_mechanisms']);
+            assert.ok(ando, 'the Shift_JIS name is read');
+            const [mobile] = await rpc.model('party.contact_mechanism',
+                'read', ando.contact_mechanisms, ['type']);
+            assert.equal(mobile.type, 'mobile');
+        });
 });
