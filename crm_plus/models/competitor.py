@@ -19,7 +19,8 @@ from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
-from .mixins import ReportContextMixin
+from .mixins import (
+    OrganisationFilterMixin, ReportContextMixin, organisation_where)
 from .visibility import readable_opportunities
 
 LEVELS = [
@@ -307,7 +308,8 @@ class Opportunity(metaclass=PoolMeta):
         return super().copy(opportunities, default=default)
 
 
-class CompetitorReportContext(ReportContextMixin, ModelView):
+class CompetitorReportContext(
+        OrganisationFilterMixin, ReportContextMixin, ModelView):
     "Competitor Report Context"
     __name__ = 'crm.competitor.report.context'
     __string__ = "Competitor Report Context"
@@ -363,6 +365,7 @@ class CompetitorReport(ModelSQL, ModelView):
             where &= opportunity.start_date >= context['from_date']
         if context.get('to_date'):
             where &= opportunity.start_date <= context['to_date']
+        where &= organisation_where(opportunity)
         readable = readable_opportunities(opportunity)
         if readable is not None:
             where &= readable

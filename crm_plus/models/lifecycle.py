@@ -19,7 +19,8 @@ from trytond.pyson import Eval
 from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .mixins import ReportContextMixin
+from .mixins import (
+    OrganisationFilterMixin, ReportContextMixin, organisation_where)
 from .visibility import readable_opportunities
 
 # Context key meaning "this loss needs no reason": set by the host's
@@ -412,17 +413,11 @@ class Lost(Wizard):
         return 'end'
 
 
-class LostReportContext(ReportContextMixin, ModelView):
+class LostReportContext(
+        OrganisationFilterMixin, ReportContextMixin, ModelView):
     "Lost Report Context"
     __name__ = 'crm.lost.report.context'
     __string__ = "Lost Report Context"
-
-    team = fields.Many2One(
-        'crm.team', "Sales Team",
-        domain=[('company', '=', Eval('company', -1))])
-    employee = fields.Many2One(
-        'company.employee', "Employee",
-        domain=[('company', '=', Eval('company', -1))])
 
 
 class LostReport(ModelSQL, ModelView):
@@ -455,10 +450,7 @@ class LostReport(ModelSQL, ModelView):
             where &= date >= context['from_date']
         if context.get('to_date'):
             where &= date <= context['to_date']
-        if context.get('team'):
-            where &= opportunity.team == context['team']
-        if context.get('employee'):
-            where &= opportunity.employee == context['employee']
+        where &= organisation_where(opportunity)
         readable = readable_opportunities(opportunity)
         if readable is not None:
             where &= readable

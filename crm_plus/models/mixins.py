@@ -4,7 +4,7 @@ import json
 from collections import defaultdict
 from email.message import EmailMessage
 
-from sql import Column
+from sql import Column, Literal
 
 from trytond import config
 from trytond.i18n import gettext
@@ -12,7 +12,7 @@ from trytond.model import Index, Unique, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.sendmail import sendmail_transactional
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 
 
 class CodeMixin:
@@ -165,3 +165,49 @@ class ReportContextMixin:
     @classmethod
     def default_company(cls):
         return Transaction().context.get('company')
+
+
+class OrganisationFilterMixin:
+    """The part of the sales organisation a report is computed for: a team
+    and a territory stand for their whole subtrees"""
+    __slots__ = ()
+
+    team = fields.Many2One(
+        'crm.team', "Sales Team",
+        domain=[('company', '=', Eval('company', -1))],
+        help="Only the opportunities of this sales team and its sub-teams.")
+    territory = fields.Many2One(
+        'crm.territory', "Territory",
+        help="Only the opportunities of this territory "
+        "and its sub-territories.")
+    employee = fields.Many2One(
+        'company.employee', "Employee",
+        domain=[('company', '=', Eval('company', -1))],
+        help="Only the opportunities of this employee.")
+
+
+def subtree_ids(model_name, record_id):
+    "The ids of the record of model_name and of all the records below it"
+    Model = Pool().get(model_name)
+    # The whole subtree, whoever reads it and whatever is deactivated in it:
+    # the opportunities that a report counts are filtered by their own rules.
+    with without_check_access(), Transaction().set_context(active_test=False):
+        return [r.id for r in Model.search([
+                    ('parent', 'child_of', [record_id]),
+                    ], order=[('id', 'ASC')])]
+
+
+def organisation_where(opportunity):
+    """The SQL condition on the table of sale.opportunity that keeps the
+    opportunities of the team, territory and employee of the context"""
+    context = Transaction().context
+    where = Literal(True)
+    if context.get('team'):
+        where &= opportunity.team.in_(
+            subtree_ids('crm.team', context['team']))
+    if context.get('territory'):
+        where &= opportunity.territory.in_(
+            subtree_ids('crm.territory', context['territory']))
+    if context.get('employee'):
+        where &= opportunity.employee == context['employee']
+    return where

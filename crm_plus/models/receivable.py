@@ -23,7 +23,8 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateAction, StateReport, StateView, Wizard
 
 from ..reports.receivable_xlsx import write_xlsx
-from .mixins import ReportContextMixin
+from .mixins import (
+    OrganisationFilterMixin, ReportContextMixin, organisation_where)
 from .visibility import readable_opportunities
 
 # The sales that count as ordered: the customer has committed to them.
@@ -53,7 +54,8 @@ NAME_FIELDS = {
     }
 # The context of the report that chooses its rows: the fields of its
 # context form and of the export's.
-FILTER_FIELDS = ['company', 'from_date', 'to_date', 'team', 'employee']
+FILTER_FIELDS = [
+    'company', 'from_date', 'to_date', 'team', 'territory', 'employee']
 # A float, so that SQLite does not divide integers.
 SECONDS_PER_DAY = 24 * 60 * 60.
 
@@ -672,17 +674,9 @@ class Party(metaclass=PoolMeta):
         return result
 
 
-class ReceivableFilterMixin(ReportContextMixin):
+class ReceivableFilterMixin(OrganisationFilterMixin, ReportContextMixin):
     "The filter of the receivables report"
     __slots__ = ()
-
-    team = fields.Many2One(
-        'crm.team', "Team",
-        help="Only the opportunities of this sales team.")
-    employee = fields.Many2One(
-        'company.employee', "Employee",
-        domain=[('company', '=', Eval('company', -1))],
-        help="Only the opportunities of this employee.")
 
 
 class ReceivableReportContext(ReceivableFilterMixin, ModelView):
@@ -779,10 +773,7 @@ class ReceivableReport(ModelSQL, ModelView):
                 where &= opportunity.start_date >= context['from_date']
             if context.get('to_date'):
                 where &= opportunity.start_date <= context['to_date']
-            if context.get('team'):
-                where &= opportunity.team == context['team']
-            if context.get('employee'):
-                where &= opportunity.employee == context['employee']
+            where &= organisation_where(opportunity)
             if ids is not None:
                 where &= reduce_ids(opportunity.id, ids)
             readable = readable_opportunities(opportunity)

@@ -28,6 +28,7 @@ from trytond.pyson import Bool, Eval
 from trytond.tools import grouped_slice
 from trytond.transaction import Transaction, without_check_access
 
+from .mixins import OrganisationFilterMixin, organisation_where
 from .visibility import readable_opportunities
 
 PHASES = [
@@ -715,7 +716,7 @@ class Opportunity(metaclass=PoolMeta):
         return super().copy(opportunities, default=default)
 
 
-class FunnelContext(ModelView):
+class FunnelContext(OrganisationFilterMixin, ModelView):
     "Funnel context"
     __name__ = 'crm.funnel.context'
     __string__ = "Funnel Context"
@@ -727,12 +728,6 @@ class FunnelContext(ModelView):
             ('company', 'in', [None, Eval('company', -1)]),
             ],
         help="Leave empty to show the funnels of all methods.")
-    team = fields.Many2One(
-        'crm.team', "Sales Team",
-        domain=[('company', '=', Eval('company', -1))])
-    employee = fields.Many2One(
-        'company.employee', "Employee",
-        domain=[('company', '=', Eval('company', -1))])
 
     @classmethod
     def default_company(cls):
@@ -818,10 +813,7 @@ class Funnel(ModelSQL, ModelView):
                 * rate_company.rate / rate_opportunity.rate))
         where = (opportunity.state.in_(OPEN_STATES)
             & (opportunity.company == context.get('company', -1)))
-        if context.get('team'):
-            where &= opportunity.team == context['team']
-        if context.get('employee'):
-            where &= opportunity.employee == context['employee']
+        where &= organisation_where(opportunity)
         readable = readable_opportunities(opportunity)
         if readable is not None:
             where &= readable

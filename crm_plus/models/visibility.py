@@ -283,23 +283,48 @@ class OpportunityReportingMainTimeseries(
     __name__ = 'sale.opportunity.reporting.main.time_series'
 
 
+class OpportunityReportingWinRateMixin:
+    """The win rate of the host's conversion reports is the share of the
+    opportunities won among those decided, won or lost: the host divides by
+    all of them, the open ones included unless the dates leave them out"""
+    __slots__ = ()
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls.winning_rate.help = (
+            "The opportunities won among those won or lost.")
+
+    def get_rate(self, name):
+        if name != 'winning_rate':
+            return super().get_rate(name)
+        decided = (self.won or 0) + (self.lost or 0)
+        if decided:
+            digits = self.__class__.winning_rate.digits[1]
+            return round(self.won / decided, digits)
+
+
 class OpportunityReportingConversion(
-        OpportunityReportingMixin, metaclass=PoolMeta):
+        OpportunityReportingWinRateMixin, OpportunityReportingMixin,
+        metaclass=PoolMeta):
     __name__ = 'sale.opportunity.reporting.conversion'
 
 
 class OpportunityReportingConversionTimeseries(
-        OpportunityReportingMixin, metaclass=PoolMeta):
+        OpportunityReportingWinRateMixin, OpportunityReportingMixin,
+        metaclass=PoolMeta):
     __name__ = 'sale.opportunity.reporting.conversion.time_series'
 
 
 class OpportunityReportingConversionEmployee(
-        OpportunityReportingMixin, metaclass=PoolMeta):
+        OpportunityReportingWinRateMixin, OpportunityReportingMixin,
+        metaclass=PoolMeta):
     __name__ = 'sale.opportunity.reporting.conversion.employee'
 
 
 class OpportunityReportingConversionEmployeeTimeseries(
-        OpportunityReportingMixin, metaclass=PoolMeta):
+        OpportunityReportingWinRateMixin, OpportunityReportingMixin,
+        metaclass=PoolMeta):
     __name__ = 'sale.opportunity.reporting.conversion.employee.time_series'
 
 
