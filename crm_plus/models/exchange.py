@@ -756,7 +756,11 @@ class ContactImport(Wizard):
                     or status == 'new' and not similar) and not (
                     contact.dropped):
                 continue
-            if len(lines) >= preview_lines:
+            # A contact of several matches waits for the user's choice:
+            # always listed, whatever their number, the others up to the
+            # limit (their default is safe: create, or update without
+            # replacing anything).
+            if len(lines) >= preview_lines and status != 'decide':
                 continue
             lines.append({
                     'number': contact.number,
