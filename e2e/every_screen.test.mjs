@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-    Rpc, activeTab, logIn, page, screenshot, settled, stamp,
-    startBrowser, stopBrowser,
+    Rpc, activeTab, logIn, page, screenshot, settled, sidewaysOverflows,
+    stamp, startBrowser, stopBrowser,
 } from './support.mjs';
 
 // Long and random enough for the server's password rules.
@@ -70,39 +70,6 @@ before(async () => {
 
 after(stopBrowser);
 
-// What scrolls sideways in the tab shown, or in the dialog over it, and
-// whether the page does: a list of descriptions, empty when all fits.
-async function overflows() {
-    await settled();
-    return page.evaluate(() => {
-        const wide = [];
-        const roots = [
-            ...document.querySelectorAll('#tabcontent > .tab-pane.active'),
-            ...document.querySelectorAll('.modal.in .modal-content'),
-        ];
-        for (const root of roots) {
-            for (const element of [root, ...root.querySelectorAll('*')]) {
-                if (element.offsetParent === null
-                        || ['INPUT', 'TEXTAREA', 'SELECT']
-                            .includes(element.tagName)) {
-                    continue;
-                }
-                const { overflowX } = getComputedStyle(element);
-                if (['auto', 'scroll'].includes(overflowX)
-                        && element.scrollWidth > element.clientWidth + 1) {
-                    wide.push(`${element.className.split(' ')[0]}: `
-                        + `${element.scrollWidth} px in `
-                        + `${element.clientWidth}`);
-                }
-            }
-        }
-        const root = document.scrollingElement;
-        if (root.scrollWidth > root.clientWidth) {
-            wide.push(`page: ${root.scrollWidth} px in ${root.clientWidth}`);
-        }
-        return wide;
-    });
-}
 
 const fileName = (text) => text.replace(/[^\w]+/g, '-').toLowerCase()
     .replace(/^-|-$/g, '');
@@ -148,7 +115,7 @@ test(`every screen of the CRM menu fits beside the menu (${code})`,
     await logIn(`e2e-screens-${code}-${stamp.toLowerCase()}`, secret);
     const found = [];
     const check = async (what) => {
-        const wide = await overflows();
+        const wide = await sidewaysOverflows();
         if (wide.length) {
             found.push(`${what}: ${wide.join('; ')}`);
             await screenshot(`every-screen-${code}-${fileName(what)}.png`);

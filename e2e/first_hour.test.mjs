@@ -16,7 +16,7 @@ import {
     activeTab, approveRequest, clickButton, dialog, exportReceivables, field,
     fillText, formatted, listOpportunities, logIn, logOut, newRecord,
     openCrmMenu, openFormPage, openRow, page, Rpc, save, screenshot, settled,
-    stamp, startBrowser, step, stopBrowser, TIMEOUT,
+    sidewaysOverflows, stamp, startBrowser, step, stopBrowser, TIMEOUT,
 } from './support.mjs';
 
 // The demo's users and their password (crm_plus/demo).
@@ -82,35 +82,8 @@ const optional = (url) => OPTIONAL.test(
 // Nothing of the tab shown, nor of a dialog over it, scrolls sideways, and
 // the page itself does not.
 async function assertFits(what) {
-    const found = await page.evaluate(() => {
-        const wide = [];
-        const roots = [
-            ...document.querySelectorAll('#tabcontent > .tab-pane.active'),
-            ...document.querySelectorAll('.modal.in .modal-content'),
-        ];
-        for (const root of roots) {
-            for (const element of [root, ...root.querySelectorAll('*')]) {
-                if (element.offsetParent === null
-                        || ['INPUT', 'TEXTAREA', 'SELECT']
-                            .includes(element.tagName)) {
-                    continue;
-                }
-                const { overflowX } = getComputedStyle(element);
-                if (['auto', 'scroll'].includes(overflowX)
-                        && element.scrollWidth > element.clientWidth + 1) {
-                    wide.push(`${element.tagName}.${element.className}: `
-                        + `${element.scrollWidth} > ${element.clientWidth}`);
-                }
-            }
-        }
-        const document_ = document.scrollingElement;
-        return {
-            page: document_.scrollWidth - document_.clientWidth,
-            wide,
-        };
-    });
-    assert.ok(found.page <= 0 && !found.wide.length,
-        `${what} scrolls sideways: ${JSON.stringify(found)}`);
+    const wide = await sidewaysOverflows();
+    assert.deepEqual(wide, [], `${what} scrolls sideways`);
 }
 
 function assertNoErrors(what) {

@@ -200,6 +200,40 @@ export async function settled(quiet = 500) {
 export const screenshot = (name) => page.screenshot({
     path: path.join(artifacts, name), fullPage: true });
 
+// What scrolls sideways in the tab shown, or in a dialog over it, and
+// whether the page itself does: a description of each, none when all fits.
+export async function sidewaysOverflows() {
+    await settled();
+    return page.evaluate(() => {
+        const wide = [];
+        const roots = [
+            ...document.querySelectorAll('#tabcontent > .tab-pane.active'),
+            ...document.querySelectorAll('.modal.in .modal-content'),
+        ];
+        for (const root of roots) {
+            for (const element of [root, ...root.querySelectorAll('*')]) {
+                if (element.offsetParent === null
+                        || ['INPUT', 'TEXTAREA', 'SELECT']
+                            .includes(element.tagName)) {
+                    continue;
+                }
+                const { overflowX } = getComputedStyle(element);
+                if (['auto', 'scroll'].includes(overflowX)
+                        && element.scrollWidth > element.clientWidth + 1) {
+                    wide.push(`${element.className.split(' ')[0]}: `
+                        + `${element.scrollWidth} px in `
+                        + `${element.clientWidth}`);
+                }
+            }
+        }
+        const root = document.scrollingElement;
+        if (root.scrollWidth > root.clientWidth) {
+            wide.push(`page: ${root.scrollWidth} px in ${root.clientWidth}`);
+        }
+        return wide;
+    });
+}
+
 // The tab shown in the main area; each action opens one.
 export const activeTab = () => page.locator('#tabcontent > .tab-pane.active');
 
