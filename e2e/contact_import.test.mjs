@@ -321,3 +321,86 @@ test('an address book from a phone: no wrong merge, nothing replaced '
             assert.equal(mobile.type, 'mobile');
         });
 });
+
+const paged = `E2E Paged ${stamp}`;
+
+// 205 people of one name, each with an e-mail of their own: the namesakes
+// of a known partner, each listed for a decision, more than a page holds.
+function namesakes() {
+    const lines = ['"First Name","Last Name","Company","E-mail Address"'];
+    for (let i = 1; i <= 205; i += 1) {
+        lines.push(`"E2E","Paged ${stamp}","",` +
+            `"paged.${i}.${stamp}@other.example"`);
+    }
+    return lines.join('\r\n') + '\r\n';
+}
+
+test('a large preview is turned page by page and keeps the choices', {
+    timeout: 10 * TIMEOUT,
+}, async (t) => {
+    await step(t, 'the first page lists 200 contacts of 205', async () => {
+        await rpc.model('party.party', 'create', [{
+            name: paged, party_kind: 'person',
+            contact_mechanisms: [['create', [
+                { type: 'email', value: `paged.${stamp}@first.example` }]]],
+        }]);
+        await page.locator('#menu .column-char[title="Import Contacts"]')
+            .first().click();
+        await dialog().locator('input[name="filename"]').waitFor();
+        await settled();
+        await dialog().locator('input[type="file"]').setInputFiles({
+            name: 'namesakes.csv', mimeType: 'text/csv',
+            buffer: Buffer.from(namesakes(), 'utf-8'),
+        });
+        await settled();
+        await dialog().locator('.modal-footer button',
+            { hasText: 'Preview' }).click();
+        await dialog().locator('input[type="text"][name="pages"]')
+            .waitFor();
+        await settled();
+        const value = async (name) => dialog()
+            .locator(`input[type="text"][name="${name}"]`).inputValue();
+        assert.deepEqual([await value('page'), await value('pages')],
+            ['1', '2']);
+        assert.equal(await dialog().locator('.treeview tbody tr')
+            .filter({ hasText: paged }).count(), 200);
+        assert.ok(await dialog().locator('.modal-footer button',
+            { hasText: 'Previous Page' }).isDisabled());
+        await assertLabelsWhole();
+        await screenshot('contact-import-07-page-1.png');
+    });
+
+    await step(t, 'a choice on the second page is kept', async () => {
+        const value = async (name) => dialog()
+            .locator(`input[type="text"][name="${name}"]`).inputValue();
+        const turn = async (label, number) => {
+            await dialog().locator('.modal-footer button',
+                { hasText: label }).click();
+            await page.waitForFunction((expected) => [...document
+                .querySelectorAll('.modal.in input[name="page"]')]
+                .some((input) => input.value === expected), String(number));
+            await settled();
+        };
+        await turn('Next Page', 2);
+        const rows = dialog().locator('.treeview tbody tr')
+            .filter({ hasText: paged });
+        assert.equal(await rows.count(), 5);
+        const action = rows.first().locator('td[data-title^="Action"]');
+        await action.click();
+        await settled();
+        await action.click();
+        await dialog().locator('select[name="action"]')
+            .filter({ visible: true }).selectOption({ label: 'Skip' });
+        await settled();
+        await screenshot('contact-import-08-page-2.png');
+        await turn('Previous Page', 1);
+        assert.equal(await value('page'), '1');
+        await turn('Next Page', 2);
+        assert.equal((await dialog().locator('.treeview tbody tr')
+            .filter({ hasText: paged }).first()
+            .locator('td[data-title^="Action"]').innerText()).trim(), 'Skip');
+        await dialog().locator('.modal-footer button',
+            { hasText: 'Cancel' }).click();
+        await settled();
+    });
+});

@@ -47,6 +47,8 @@ PHONE_TYPES = {
 MECHANISM_PHONE_KINDS = {'phone': 'work', 'mobile': 'mobile', 'fax': 'fax'}
 # The target of a contact left out of the import (see import_contacts).
 SKIP = 'skip'
+# The default of a contact of several matches: the user chooses.
+DECIDE = 'decide'
 # What the import did with each contact.
 OUTCOMES = [
     ('created', "Created"),
@@ -435,6 +437,12 @@ class ContactImportStart(ModelView):
     # client posts back.
     reading = fields.Text("Reading", readonly=True)
     defaults = fields.Text("Defaults", readonly=True)
+    # The numbers of the contacts listed by the preview, page after page,
+    # the decisions taken on the pages left, and the page shown.
+    listed = fields.Text("Listed", readonly=True)
+    decisions = fields.Text("Decisions", readonly=True)
+    page = fields.Integer("Page", readonly=True)
+    turning = fields.Boolean("Turning", readonly=True)
 
 
 class ContactImportPreview(ModelView):
@@ -453,10 +461,23 @@ class ContactImportPreview(ModelView):
         "Not Listed", readonly=True,
         help="The contacts that need no decision and are not listed: "
         "they are imported with their default action.")
+    page = fields.Integer(
+        "Page", readonly=True,
+        states={
+            'invisible': Eval('pages', 1) <= 1,
+            })
+    pages = fields.Integer(
+        "Of", readonly=True,
+        states={
+            'invisible': Eval('pages', 1) <= 1,
+            },
+        help="The pages of contacts listed: the choices made on a page are "
+        "kept when turning to another.")
     lines = fields.One2Many(
         'crm.contact.import.line', None, "Contacts",
         help="What the import will do with each contact of the file; "
-        "a large file lists only the contacts that need a decision.")
+        "a large file lists only the contacts that need a decision, "
+        "those of several matches first.")
     rejects = fields.Text(
         "Unreadable Cards", readonly=True,
         states={
@@ -658,6 +679,28 @@ def load_reading(text):
         [error(e) for e in values['rejects']])
 
 
+def load_session(text, default):
+    """The JSON value the wizard keeps in its session: it comes back from
+    the client like every value of a wizard, so a value that does not
+    parse is taken as none"""
+    try:
+        value = json.loads(text) if text else default
+    except ValueError:
+        return default
+    return value if isinstance(value, type(default)) else default
+
+
+def decision_of(value):
+    "The (action, party, replace) of a decision kept, None if malformed"
+    if not isinstance(value, list) or len(value) != 3:
+        return None
+    action, party, replace = value
+    if action not in {'create', 'update', 'skip'} or not (
+            party is None or type(party) is int):
+        return None
+    return action, party, bool(replace)
+
+
 def encode_decision(target, replace=False):
     "A decision of a job: the partner to update, with replace, or skip"
     if replace and target not in {None, SKIP}:
@@ -686,8 +729,20 @@ class ContactImport(Wizard):
         'crm_plus.contact_import_preview_view_form', [
             Button("Cancel", 'end', 'tryton-cancel'),
             Button("Back", 'start', 'tryton-back'),
+            Button("Previous Page", 'previous_page', 'tryton-back',
+                states={
+                    'invisible': Eval('pages', 1) <= 1,
+                    'readonly': Eval('page', 1) <= 1,
+                    }),
+            Button("Next Page", 'next_page', 'tryton-forward',
+                states={
+                    'invisible': Eval('pages', 1) <= 1,
+                    'readonly': Eval('page', 1) >= Eval('pages', 1),
+                    }),
             Button("Import", 'import_', 'tryton-ok', default=True),
             ])
+    previous_page = StateTransition()
+    next_page = StateTransition()
     import_ = StateTransition()
     done = StateView(
         'crm.contact.import.result',
@@ -699,8 +754,8 @@ class ContactImport(Wizard):
     # the progress of the job instead of waiting on the request.
     queue_threshold = 200
     # The preview of a larger file lists only the contacts that need a
-    # decision, up to this number: the client would build and send back
-    # every line.
+    # decision, by pages of this number: the client would build and send
+    # back every line.
     preview_lines = 200
 
     @classmethod
@@ -724,44 +779,112 @@ class ContactImport(Wizard):
     def get_reading(self):
         "The Reading of the file, read by the preview"
         if getattr(self, '_reading', None) is None:
-            self._reading = load_reading(self.start.reading)
+            try:
+                self._reading = load_reading(self.start.reading)
+            except (ValueError, TypeError, KeyError, AttributeError):
+                # Not what the preview kept: the file is read again.
+                self._reading = self.read_file()
         return self._reading
 
     def default_preview(self, fields):
+        if self.start.turning:
+            # Another page of the same reading.
+            self.start.turning = False
+            return self.preview_page()
+        return self.preview_file()
+
+    def preview_file(self):
+        "Read and match the file, and show the first page of its contacts"
         pool = Pool()
         Party = pool.get('party.party')
         reading = self._reading = self.read_file()
         format, contacts = reading.format, reading.contacts
         Party.check_import_contacts(format, contacts)
         matches = Party.match_import_contacts(contacts)
-        defaults = [same[0] if len(same) == 1 else None
-            for same, _ in matches]
-        changes = Party.import_changes(contacts, defaults)
-        lines, to_create, to_update = [], 0, 0
-        preview_lines = self.get_preview_lines()
-        large = len(contacts) > preview_lines
-        for contact, (same, similar), party, (values, conflicts) in zip(
-                contacts, matches, defaults, changes):
+        large = len(contacts) > self.get_preview_lines()
+        changes = [({}, [])] * len(contacts)
+        if large:
+            changes = Party.import_changes(contacts, [
+                    same[0] if len(same) == 1 else None
+                    for same, _ in matches])
+        defaults, to_create, to_update = {}, 0, 0
+        decide, listed = [], []
+        for contact, (same, similar), (_, conflicts) in zip(
+                contacts, matches, changes):
             if not same:
                 # Similar names are offered, but only the user decides
                 # that a contact is one of them.
-                status, action = 'new', 'create'
                 to_create += 1
             elif len(same) == 1:
-                status, action = 'match', 'update'
+                defaults[str(contact.number)] = same[0]
                 to_update += 1
             else:
-                status, action = 'decide', 'update'
-            if large and (status == 'match' and not conflicts
-                    or status == 'new' and not similar) and not (
-                    contact.dropped):
-                continue
-            # A contact of several matches waits for the user's choice:
-            # always listed, whatever their number, the others up to the
-            # limit (their default is safe: create, or update without
+                # Waits for the user's choice: in a large file, listed
+                # first.
+                defaults[str(contact.number)] = DECIDE
+                if large:
+                    decide.append(contact.number)
+                    continue
+            # A large file lists only the contacts that need a look: the
+            # default of the others is safe (create, or update without
             # replacing anything).
-            if len(lines) >= preview_lines and status != 'decide':
-                continue
+            if (not large or similar and not same or conflicts
+                    or contact.dropped):
+                listed.append(contact.number)
+        # Kept in the session for the pages and the import, never shown.
+        self.start.reading = dump_reading(reading)
+        self.start.defaults = json.dumps(defaults)
+        self.start.listed = json.dumps(decide + listed)
+        self.start.decisions = None
+        self.start.page = 1
+        page = self.preview_page(
+            dict(zip((c.number for c in contacts), matches)))
+        page.update({
+                'format': format,
+                'total': len(contacts),
+                'to_create': to_create,
+                'to_update': to_update,
+                'hidden': len(contacts) - len(decide) - len(listed),
+                'rejects': '\n'.join(
+                    _message(e) for e in reading.rejects) or None,
+                'skip_rejects': False,
+                })
+        return page
+
+    def preview_page(self, matches=None):
+        """The lines of the page of the session, with the decisions taken
+        on it before; matches maps the number of a contact to its
+        (same, similar) when known"""
+        pool = Pool()
+        Party = pool.get('party.party')
+        listed = load_session(self.start.listed, [])
+        size = max(self.get_preview_lines(), 1)
+        pages = max((len(listed) + size - 1) // size, 1)
+        page = min(max(self.start.page or 1, 1), pages)
+        numbers = listed[(page - 1) * size:page * size]
+        by_number = {c.number: c for c in self.get_reading().contacts}
+        contacts = [by_number[n] for n in numbers if n in by_number]
+        if matches is None:
+            matches = dict(zip((c.number for c in contacts),
+                    Party.match_import_contacts(contacts)))
+        defaults = load_session(self.start.defaults, {})
+        decisions = load_session(self.start.decisions, {})
+        lines, parties = [], []
+        for contact in contacts:
+            same, similar = matches[contact.number]
+            if not same:
+                status, action, party = 'new', 'create', None
+            elif len(same) == 1:
+                status, action, party = 'match', 'update', same[0]
+            else:
+                status, action, party = 'decide', 'update', None
+            replace = False
+            decision = decision_of(decisions.get(str(contact.number)))
+            if decision:
+                action, party, replace = decision
+            if party not in same + similar:
+                party = None
+            parties.append(party if action == 'update' else None)
             lines.append({
                     'number': contact.number,
                     'name': contact_name(contact),
@@ -778,49 +901,109 @@ class ContactImport(Wizard):
                     'action': action,
                     'candidates': same + similar,
                     'party': party,
-                    'conflicts': Party.format_import_conflicts(
-                        values, conflicts),
-                    'replace': False,
+                    'replace': bool(replace),
                     })
-        # Kept in the session for the import, never sent to the client.
-        self.start.reading = dump_reading(reading)
-        self.start.defaults = json.dumps(
-            {str(c.number): t for c, t in zip(contacts, defaults) if t})
+        for line, (values, conflicts) in zip(
+                lines, Party.import_changes(contacts, parties)):
+            line['conflicts'] = Party.format_import_conflicts(
+                values, conflicts)
+            line['replace'] = bool(line['replace'] and conflicts)
+        self.start.page = page
         return {
-            'format': format,
-            'total': len(contacts),
-            'to_create': to_create,
-            'to_update': to_update,
-            'hidden': len(contacts) - len(lines),
+            'format': self.preview.format,
+            'total': self.preview.total,
+            'to_create': self.preview.to_create,
+            'to_update': self.preview.to_update,
+            'hidden': self.preview.hidden,
+            'rejects': self.preview.rejects,
+            'skip_rejects': bool(self.preview.skip_rejects),
+            'page': page,
+            'pages': pages,
             'lines': lines,
-            'rejects': '\n'.join(
-                _message(e) for e in reading.rejects) or None,
-            'skip_rejects': False,
             }
+
+    def keep_decisions(self):
+        "Keep in the session the decisions of the lines of the page"
+        decisions = load_session(self.start.decisions, {})
+        for line in self.preview.lines:
+            decisions[str(line.number)] = [line.action,
+                line.party.id if line.party else None, bool(line.replace)]
+        self.start.decisions = json.dumps(decisions)
+
+    def turn_page(self, step):
+        self.keep_decisions()
+        self.start.page = (self.start.page or 1) + step
+        self.start.turning = True
+        return 'preview'
+
+    def transition_previous_page(self):
+        return self.turn_page(-1)
+
+    def transition_next_page(self):
+        return self.turn_page(1)
 
     def get_targets(self, format, contacts):
         """The id of the partner to update of each contact, None to create
-        one, or SKIP, and whether it replaces the partner's values"""
-        defaults = json.loads(self.start.defaults or '{}')
-        decisions = {l.number: l for l in self.preview.lines}
-        targets, replace = [], []
+        one, or SKIP, and whether it replaces the partner's values
+
+        Every value of a wizard's session comes back from the client, the
+        partners of the preview as the defaults kept for the contacts not
+        listed: each partner to update is checked against those the server
+        finds for the contact again, so that no request can merge a
+        contact into a partner it does not match."""
+        self.keep_decisions()
+        defaults = load_session(self.start.defaults, {})
+        decisions = load_session(self.start.decisions, {})
+        targets, replace, chosen = [], [], []
         for contact in contacts:
-            line = decisions.get(contact.number)
-            if line is None:
-                targets.append(defaults.get(str(contact.number)))
-                replace.append(False)
-            elif line.action == 'update':
-                if not line.party:
+            decision = decision_of(decisions.get(str(contact.number)))
+            chosen.append(decision is not None)
+            if decision is None:
+                target = defaults.get(str(contact.number))
+                if target == DECIDE:
+                    # Several matches on a page the user did not open.
                     raise _location_error(format, contact, 'undecided')
-                targets.append(line.party.id)
-                replace.append(bool(line.replace))
-            elif line.action == 'skip':
+                targets.append(target)
+                replace.append(False)
+                continue
+            action, party, replace_ = decision
+            if action == 'update':
+                if not party:
+                    raise _location_error(format, contact, 'undecided')
+                targets.append(party)
+                replace.append(bool(replace_))
+            elif action == 'skip':
                 targets.append(SKIP)
                 replace.append(False)
             else:
                 targets.append(None)
                 replace.append(False)
+        self.check_targets(format, contacts, targets, chosen)
         return targets, replace
+
+    @classmethod
+    def check_targets(cls, format, contacts, targets, chosen):
+        """Refuse a partner to update that the contact does not match: one
+        of its candidates when the user chose it on a line of the preview,
+        else its only match (the default of the contacts not listed).
+
+        Only the contacts that update a partner are matched again: those
+        that create one or are skipped change nobody."""
+        pool = Pool()
+        Party = pool.get('party.party')
+        updating = [i for i, t in enumerate(targets)
+            if t is not None and t != SKIP]
+        matches = Party.match_import_contacts(
+            [contacts[i] for i in updating])
+        for index, (same, similar) in zip(updating, matches):
+            if chosen[index]:
+                allowed = same + similar
+            else:
+                allowed = same if len(same) == 1 else []
+            target = targets[index]
+            if isinstance(target, bool) or target not in allowed:
+                raise _location_error(
+                    format, contacts[index], 'not_candidate')
 
     def check_rejects(self, reading):
         "Refuse to import a file with unreadable cards unless skipped"
