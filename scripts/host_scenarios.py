@@ -26,12 +26,7 @@ import unittest
 HOST_MODULES = ['sale_opportunity', 'sale', 'party']
 
 # (module, scenario file): why it does not run with crm_plus.
-EXCLUDED = {
-    ('sale_opportunity', 'scenario_sale_opportunity_reporting.rst'): (
-        "its win rate divides the won opportunities by all of the period, "
-        "open ones included; crm_plus's is the won among those won or "
-        "lost (scenario_report_teams)"),
-    }
+EXCLUDED = {}
 
 
 def _closure(module):

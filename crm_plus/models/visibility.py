@@ -284,23 +284,20 @@ class OpportunityReportingMainTimeseries(
 
 
 class OpportunityReportingWinRateMixin:
-    """The win rate of the host's conversion reports is the share of the
-    opportunities won among those decided, won or lost: the host divides by
-    all of them, the open ones included unless the dates leave them out"""
+    """The win rate of the conversion reports: the share of the
+    opportunities won among those decided, won or lost. The host's winning
+    rate, kept as it is, divides by all of them, the open ones included
+    unless the dates leave them out."""
     __slots__ = ()
+    win_rate = fields.Function(fields.Float(
+            "Win Rate", digits=(1, 4),
+            help="The opportunities won among those won or lost."),
+        'get_win_rate')
 
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls.winning_rate.help = (
-            "The opportunities won among those won or lost.")
-
-    def get_rate(self, name):
-        if name != 'winning_rate':
-            return super().get_rate(name)
+    def get_win_rate(self, name):
         decided = (self.won or 0) + (self.lost or 0)
         if decided:
-            digits = self.__class__.winning_rate.digits[1]
+            digits = self.__class__.win_rate.digits[1]
             return round(self.won / decided, digits)
 
 
