@@ -19,8 +19,10 @@ columns; for the receivables the Excel export of the whole report). The
 reports are the funnel (the default sales method), the lost opportunities,
 the competitor win/loss and the receivables (a page of --limit rows). In
 the same run, the same figures are read by the hand-written SQL a developer
-would write (one query, names joined) through psycopg or sqlite3. Each is
-repeated --repeat times and the median kept.
+would write (one query, names joined) through psycopg or sqlite3, and two
+RPC calls that do nothing (what any page costs over HTTP: session check,
+transaction). Each is repeated --repeat times, the reads in turn so that
+they share the load of the machine alike, and the median kept.
 """
 import os
 import statistics
@@ -131,60 +133,75 @@ def list_fields(client, model, context):
     return names
 
 
-def time_page(client, model, names, context, repeat):
-    "Time search then read of the whole list, as sao loads it"
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        ids = client.call(
-            'model.%s.search' % model, [], 0, 1000, None, context)
-        client.call('model.%s.read' % model, ids, names, context)
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings), len(ids)
+def page(client, model, names, context):
+    "search then read of the whole list, as sao loads it; return its rows"
+    ids = client.call('model.%s.search' % model, [], 0, 1000, None, context)
+    client.call('model.%s.read' % model, ids, names, context)
+    return len(ids)
 
 
-def time_export(client, model, names, context, repeat):
-    "Time the export of every row: search then export_data"
+def export(client, model, names, context):
+    "The export of every row: search then export_data; return its rows"
     names = [n for n in names if not n.startswith('_')
         and not n.endswith('.rec_name')]
     names = [n + '/rec_name' if n + '.rec_name' in names else n
         for n in names]
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        ids = client.call(
-            'model.%s.search' % model, [], 0, None, None, context)
-        rows = client.call(
-            'model.%s.export_data' % model, ids, names, True, context)
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings), len(rows) - 1
+    ids = client.call('model.%s.search' % model, [], 0, None, None, context)
+    rows = client.call(
+        'model.%s.export_data' % model, ids, names, True, context)
+    return len(rows) - 1
 
 
-def time_sql(connect, backend_name, sql, params, repeat):
+def floor(client):
+    """Two calls that do nothing, as a page makes two calls: what any page
+    costs over RPC (HTTP, session check, transaction)"""
+    client.call('model.ir.date.today', client.context)
+    client.call('model.ir.date.today', client.context)
+
+
+def sql_runner(connect, backend_name, sql, params):
+    "A function executing sql and returning the number of its rows"
     if backend_name == 'sqlite':
         for name in params:
             sql = sql.replace('%%(%s)s' % name, ':%s' % name)
-    timings = []
     connection = connect()
-    try:
-        for _ in range(repeat):
-            started = time.perf_counter()
-            cursor = connection.cursor()
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-            timings.append(time.perf_counter() - started)
-    finally:
-        connection.close()
-    return statistics.median(timings), len(rows)
+
+    def run():
+        cursor = connection.cursor()
+        cursor.execute(sql, params)
+        return len(cursor.fetchall())
+    run.close = connection.close
+    return run
 
 
-def receivable_sql_time(connect, backend_name, company, limit, repeat):
+def timed(function, *args):
+    started = time.perf_counter()
+    result = function(*args)
+    return time.perf_counter() - started, result
+
+
+def interleaved(repeat, **functions):
+    """Call each function in turn, repeat times, so that all share the load
+    of the machine alike; return the median time and the last result of
+    each"""
+    for function in functions.values():
+        function()
+    timings = {n: [] for n in functions}
+    results = {}
+    for _ in range(repeat):
+        for name, function in functions.items():
+            duration, results[name] = timed(function)
+            timings[name].append(duration)
+    return {n: (statistics.median(t), results[n])
+        for n, t in timings.items()}
+
+
+def receivable_params(backend_name, company):
     import datetime
     params = {'company': company, 'today': datetime.date.today()}
     if backend_name == 'sqlite':
         params['today'] = params['today'].isoformat()
-    sql = receivable_sql(backend_name, limit=limit)
-    return time_sql(connect, backend_name, sql, params, repeat)
+    return params
 
 
 def main():
@@ -218,51 +235,65 @@ def main():
             if model == 'crm.funnel':
                 context['sales_method'] = method
             names = list_fields(client, model, context)
-            time_page(client, model, names, context, 1)
-            page, rows = time_page(
-                client, model, names, context, options.repeat)
-            export, export_rows = time_export(
-                client, model, names, context, options.repeat)
-            sql_time, sql_rows = time_sql(
-                connect, backend.name, sql, params, options.repeat)
-            assert rows == export_rows == sql_rows, (
-                label, rows, export_rows, sql_rows)
-            results.append((label, "page (all rows)", rows, page, sql_time))
-            results.append((label, "export", rows, export, sql_time))
+            run_sql = sql_runner(connect, backend.name, sql, params)
+            times = interleaved(options.repeat,
+                floor=lambda: floor(client),
+                page=lambda: page(client, model, names, context),
+                export=lambda: export(client, model, names, context),
+                sql=run_sql)
+            run_sql.close()
+            sql_time, sql_rows = times['sql']
+            assert times['page'][1] == times['export'][1] == sql_rows, (
+                label, times)
+            results.append((label, "page (all rows)", sql_rows,
+                    times['page'][0], sql_time, times['floor'][0]))
+            results.append((label, "export", sql_rows,
+                    times['export'][0], sql_time, times['floor'][0]))
 
-        context = dict(client.context, **{
+        client.context = dict(client.context, **{
                 'from_date': None, 'to_date': None, 'team': None,
                 'territory': None, 'employee': None})
-        client.context = context
         view = client.call(
             'model.crm.receivable.report.fields_view_get', None, 'tree',
-            context)
+            client.context)
         names = ['_timestamp', '_write', '_delete']
         for name in RECEIVABLE_COLUMNS:
             names.append(name)
             if view['fields'].get(name, {}).get('type') == 'many2one':
                 names.append(name + '.rec_name')
-        time_report(client, names, [], options.limit, 1)
-        page, page_ids = time_report(
-            client, names, [], options.limit, options.repeat)
-        page_sql, page_rows = receivable_sql_time(
-            connect, backend.name, company, options.limit, options.repeat)
-        assert len(page_ids) == page_rows
-        results.append(("receivables", "page", page_rows, page, page_sql))
+        params = receivable_params(backend.name, company)
+        run_page_sql = sql_runner(connect, backend.name,
+            receivable_sql(backend.name, limit=options.limit), params)
+        times = interleaved(options.repeat,
+            floor=lambda: floor(client),
+            page=lambda: len(time_report(
+                    client, names, [], options.limit, 1)[1]),
+            sql=run_page_sql)
+        run_page_sql.close()
+        assert times['page'][1] == times['sql'][1]
+        results.append(("receivables", "page", times['sql'][1],
+                times['page'][0], times['sql'][0], times['floor'][0]))
         if options.whole_repeat:
-            whole_sql, whole_rows = receivable_sql_time(
-                connect, backend.name, company, None, options.whole_repeat)
-            whole, xlsx_rows = time_xlsx(client, None, options.whole_repeat)
-            assert xlsx_rows == whole_rows
+            run_whole_sql = sql_runner(connect, backend.name,
+                receivable_sql(backend.name), params)
+            times = interleaved(options.whole_repeat,
+                xlsx=lambda: time_xlsx(client, None, 1)[1],
+                sql=run_whole_sql)
+            run_whole_sql.close()
+            assert times['xlsx'][1] == times['sql'][1]
             results.append(("receivables", "Excel export of all rows",
-                    whole_rows, whole, whole_sql))
+                    times['sql'][1], times['xlsx'][0], times['sql'][0],
+                    None))
 
     print("database: %s, opportunities: %d" % (backend.name, count))
-    print("| report | read | rows | over RPC | hand-written SQL | ratio |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for label, read, rows, orm, sql in results:
-        print("| %s | %s | %d | %.1f ms | %.1f ms | %.2f |" % (
-                label, read, rows, 1000 * orm, 1000 * sql, orm / sql))
+    print("| report | read | rows | over RPC | two empty calls "
+        "| hand-written SQL | ratio |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for label, read, rows, orm, sql, empty in results:
+        print("| %s | %s | %d | %.1f ms | %s | %.1f ms | %.2f |" % (
+                label, read, rows, 1000 * orm,
+                '%.1f ms' % (1000 * empty) if empty is not None else '',
+                1000 * sql, orm / sql))
     return 0
 
 
