@@ -818,12 +818,7 @@ class Funnel(ModelSQL, ModelView):
         readable = readable_opportunities(opportunity)
         if readable is not None:
             where &= readable
-        counts = opportunity.select(
-            opportunity.stage.as_('stage'),
-            Count(opportunity.id).as_('number'),
-            Sum(cls._company_amount(opportunity)).as_('amount'),
-            where=where & (opportunity.stage != Null),
-            group_by=[opportunity.stage])
+        counts = cls._counts(opportunity, where & (opportunity.stage != Null))
 
         number = Coalesce(counts.number, 0)
         per_stage = (stage
@@ -855,32 +850,62 @@ class Funnel(ModelSQL, ModelView):
             (float_(per_stage.number) - ideal_number).as_('gap'))
 
     @classmethod
-    def _company_amount(cls, opportunity):
-        """The SQL expression of the amount of the opportunity in the
-        currency of the company of the context
+    def _counts(cls, opportunity, where):
+        """The number and the amount in the currency of the company of the
+        context of the opportunities per stage
 
         Amounts in another currency are converted at the rates of the
-        opportunity's start date, looked up for those rows only: the
-        company's own need no rate, and most funnels have no other."""
+        opportunity's start date, per stage, currency and date: the
+        company's own are summed as they are, without a rate."""
         pool = Pool()
         Company = pool.get('company.company')
         Rate = pool.get('currency.currency.rate')
         company_id = Transaction().context.get('company')
         amount = Coalesce(opportunity.amount, 0)
         if company_id is None or company_id < 0:
-            return amount
+            return opportunity.select(
+                opportunity.stage.as_('stage'),
+                Count(opportunity.id).as_('number'),
+                Sum(amount).as_('amount'),
+                where=where, group_by=[opportunity.stage])
+        currency = Company(company_id).currency.id
+        # A sub-query per row, even never run, would be estimated so
+        # costly that PostgreSQL would compile the query: one per group.
+        date = Case(
+            (opportunity.currency == currency, Null),
+            else_=opportunity.start_date)
+        rows = opportunity.select(
+            opportunity.id.as_('id'),
+            opportunity.stage.as_('stage'),
+            opportunity.currency.as_('currency'),
+            date.as_('date'),
+            amount.as_('amount'),
+            where=where)
+        groups = rows.select(
+            rows.stage.as_('stage'),
+            rows.currency.as_('currency'),
+            rows.date.as_('date'),
+            Count(rows.id).as_('number'),
+            Sum(rows.amount).as_('amount'),
+            group_by=[rows.stage, rows.currency, rows.date])
 
         def rate_of(currency):
             rate = Rate.__table__()
             return rate.select(rate.rate,
                 where=(rate.currency == currency)
-                & (rate.date <= opportunity.start_date),
+                & (rate.date <= groups.date),
                 order_by=[rate.date.desc], limit=1)
 
-        currency = Company(company_id).currency.id
-        return Case(
-            (opportunity.currency == currency, amount),
-            else_=amount * rate_of(currency) / rate_of(opportunity.currency))
+        converted = Case(
+            (groups.currency == currency, groups.amount),
+            else_=groups.amount * rate_of(currency)
+            / rate_of(groups.currency))
+        return groups.select(
+            groups.stage.as_('stage'),
+            # A sum of counts is a decimal number on PostgreSQL.
+            cls.number.sql_cast(Sum(groups.number)).as_('number'),
+            Sum(converted).as_('amount'),
+            group_by=[groups.stage])
 
     @classmethod
     def search(cls, domain, offset=0, limit=None, order=None, count=False,
