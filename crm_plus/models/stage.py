@@ -855,11 +855,10 @@ class Funnel(ModelSQL, ModelView):
         context of the opportunities per stage
 
         Amounts in another currency are converted at the rates of the
-        opportunity's start date, per stage, currency and date: the
-        company's own are summed as they are, without a rate."""
+        opportunity's start date; the company's own are summed as they are,
+        without a rate."""
         pool = Pool()
         Company = pool.get('company.company')
-        Rate = pool.get('currency.currency.rate')
         company_id = Transaction().context.get('company')
         amount = Coalesce(opportunity.amount, 0)
         if company_id is None or company_id < 0:
@@ -869,8 +868,19 @@ class Funnel(ModelSQL, ModelView):
                 Sum(amount).as_('amount'),
                 where=where, group_by=[opportunity.stage])
         currency = Company(company_id).currency.id
-        # A sub-query per row, even never run, would be estimated so
-        # costly that PostgreSQL would compile the query: one per group.
+        if backend.name != 'postgresql':
+            converted = Case(
+                (opportunity.currency == currency, amount),
+                else_=amount * cls._rate(currency, opportunity.start_date)
+                / cls._rate(opportunity.currency, opportunity.start_date))
+            return opportunity.select(
+                opportunity.stage.as_('stage'),
+                Count(opportunity.id).as_('number'),
+                Sum(converted).as_('amount'),
+                where=where, group_by=[opportunity.stage])
+        # PostgreSQL estimates a sub-query per row as if it ran for every
+        # row, even when it never does, and then compiles the query, which
+        # takes longer than the counting: the rates are looked up per group.
         date = Case(
             (opportunity.currency == currency, Null),
             else_=opportunity.start_date)
@@ -889,23 +899,25 @@ class Funnel(ModelSQL, ModelView):
             Sum(rows.amount).as_('amount'),
             group_by=[rows.stage, rows.currency, rows.date])
 
-        def rate_of(currency):
-            rate = Rate.__table__()
-            return rate.select(rate.rate,
-                where=(rate.currency == currency)
-                & (rate.date <= groups.date),
-                order_by=[rate.date.desc], limit=1)
-
         converted = Case(
             (groups.currency == currency, groups.amount),
-            else_=groups.amount * rate_of(currency)
-            / rate_of(groups.currency))
+            else_=groups.amount * cls._rate(currency, groups.date)
+            / cls._rate(groups.currency, groups.date))
         return groups.select(
             groups.stage.as_('stage'),
             # A sum of counts is a decimal number on PostgreSQL.
             cls.number.sql_cast(Sum(groups.number)).as_('number'),
             Sum(converted).as_('amount'),
             group_by=[groups.stage])
+
+    @classmethod
+    def _rate(cls, currency, date):
+        "The SQL sub-query of the rate of the currency at the date"
+        Rate = Pool().get('currency.currency.rate')
+        rate = Rate.__table__()
+        return rate.select(rate.rate,
+            where=(rate.currency == currency) & (rate.date <= date),
+            order_by=[rate.date.desc], limit=1)
 
     @classmethod
     def search(cls, domain, offset=0, limit=None, order=None, count=False,
