@@ -20,7 +20,8 @@ from trytond.pyson import Eval, If
 from trytond.transaction import Transaction
 
 from .mixins import (
-    OrganisationFilterMixin, ReportContextMixin, organisation_where)
+    KeptRowsMixin, OrganisationFilterMixin, ReportContextMixin,
+    organisation_where)
 from .visibility import readable_opportunities
 
 LEVELS = [
@@ -315,7 +316,7 @@ class CompetitorReportContext(
     __string__ = "Competitor Report Context"
 
 
-class CompetitorReport(ModelSQL, ModelView):
+class CompetitorReport(KeptRowsMixin, ModelSQL, ModelView):
     "Competitor Win/Loss"
     __name__ = 'crm.competitor.report'
     __string__ = "Competitor Win/Loss"

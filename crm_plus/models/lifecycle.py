@@ -20,7 +20,8 @@ from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .mixins import (
-    OrganisationFilterMixin, ReportContextMixin, organisation_where)
+    KeptRowsMixin, OrganisationFilterMixin, ReportContextMixin,
+    organisation_where)
 from .visibility import readable_opportunities
 
 # Context key meaning "this loss needs no reason": set by the host's
@@ -420,7 +421,7 @@ class LostReportContext(
     __string__ = "Lost Report Context"
 
 
-class LostReport(ModelSQL, ModelView):
+class LostReport(KeptRowsMixin, ModelSQL, ModelView):
     "Lost Opportunities"
     __name__ = 'crm.lost.report'
     __string__ = "Lost Opportunities"

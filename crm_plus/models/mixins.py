@@ -3,15 +3,18 @@
 import json
 from collections import defaultdict
 from email.message import EmailMessage
+from weakref import WeakKeyDictionary
 
-from sql import Column, Literal
+from sql import Cast, Column, Literal, Select, Union
 
-from trytond import config
+from trytond import backend, config
+from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.sendmail import sendmail_transactional
+from trytond.tools import cursor_dict
 from trytond.transaction import Transaction, without_check_access
 
 
@@ -211,3 +214,124 @@ def organisation_where(opportunity):
     if context.get('employee'):
         where &= opportunity.employee == context['employee']
     return where
+
+
+# The rows of a report that a search computed, kept for the read of the same
+# rows that the client asks next, under what identifies the records the
+# search saw (see data_stamp).
+_kept_rows = Cache('crm_plus.report_rows', duration=60)
+# The rows that a read in progress takes from the kept ones, by transaction
+# and report.
+_reading = WeakKeyDictionary()
+# Only the searches of a page of a report of groups keep their rows.
+KEPT_ROWS = 200
+
+
+def data_stamp():
+    """A value that two read-only transactions share only when they see the
+    same records, or None when it cannot be known"""
+    transaction = Transaction()
+    if not transaction.readonly or backend.name != 'postgresql':
+        # SQLite opens a connection per transaction, and tells a connection
+        # only about the commits of the others since it was opened.
+        return None
+    # The snapshot tells which transactions' changes are seen: two
+    # transactions with the same snapshot see the same rows.
+    cursor = transaction.connection.cursor()
+    cursor.execute('SELECT CAST(pg_current_snapshot() AS VARCHAR)')
+    return cursor.fetchone()[0]
+
+
+class KeptRowsMixin:
+    """A report computed by a table_query whose search keeps the rows it
+    computed for the read of the same rows, as long as the records the
+    report reads have not changed: a page of the report computes its
+    figures once, for the search and the read that the client makes of it.
+    """
+    __slots__ = ()
+
+    @classmethod
+    def _kept_rows_key(cls):
+        stamp = data_stamp()
+        if stamp is None:
+            return None
+        Date = Pool().get('ir.date')
+        # The context is part of the key of the cache.
+        return (cls.__name__, Transaction().user, Date.today(), stamp)
+
+    @classmethod
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        key = None
+        if not (count or query):
+            key = cls._kept_rows_key()
+        if key is None:
+            return super().search(domain, offset=offset, limit=limit,
+                order=order, count=count, query=query)
+        select = super().search(
+            domain, offset=offset, limit=limit, order=order, query=True)
+        report = (select.columns[0].expression.table
+            if isinstance(select, Select) else None)
+        if not isinstance(report, Select):
+            return super().search(domain, offset=offset, limit=limit,
+                order=order)
+        # Every column of the rows found, in the search's own query.
+        names = [c.output_name for c in report.columns]
+        select.columns = [Column(report, n).as_(n) for n in names]
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*select)
+        rows = [tuple(r[n] for n in names) for r in cursor_dict(cursor)]
+        if len(rows) <= KEPT_ROWS:
+            _kept_rows.set(key, (tuple(names), tuple(rows)))
+        id_ = names.index('id')
+        # The rows depend on the context, which does not key the
+        # transaction's cache: those that an earlier search left in it are
+        # replaced, as the host's search does.
+        cache = transaction.get_cache()[cls.__name__]
+        for row in rows[:cache.size_limit]:
+            cache[row[id_]]._update(
+                {n: v for n, v in zip(names, row)
+                    if n != 'id' and n in cls._fields})
+        return cls.browse([r[id_] for r in rows])
+
+    @classmethod
+    def read(cls, ids, fields_names):
+        key = cls._kept_rows_key() if ids else None
+        kept = _kept_rows.get(key) if key is not None else None
+        if kept:
+            names, rows = kept
+            id_ = names.index('id')
+            by_id = {r[id_]: r for r in rows}
+            if all(i in by_id for i in ids):
+                transaction = Transaction()
+                reading = _reading.setdefault(transaction, {})
+                reading[cls.__name__] = (
+                    names, [by_id[i] for i in dict.fromkeys(ids)])
+                try:
+                    return super().read(ids, fields_names)
+                finally:
+                    reading.pop(cls.__name__, None)
+        return super().read(ids, fields_names)
+
+    @classmethod
+    def __table__(cls):
+        reading = _reading.get(Transaction(), {}).get(cls.__name__)
+        if reading is not None:
+            names, rows = reading
+            # Typed as the fields: PostgreSQL cannot tell the type of a
+            # column of parameters that starts with NULL.
+            types = []
+            for name in names:
+                field = cls._fields.get(name)
+                types.append(field.sql_type().base
+                    if field and field.sql_type() else None)
+
+            def value(v, type_):
+                v = Literal(v)
+                return Cast(v, type_) if type_ else v
+            return Union(*(
+                    Select([value(v, t).as_(n)
+                            for n, v, t in zip(names, row, types)])
+                    for row in rows), all_=True)
+        return super().__table__()

@@ -12,7 +12,7 @@ computed in SQL for a whole batch of opportunities.
 import datetime
 from collections import defaultdict
 
-from sql import Literal, Null, Window, With
+from sql import Literal, Null, Window
 from sql.aggregate import Count, Sum
 from sql.conditionals import Case, Coalesce, NullIf
 from sql.functions import Extract
@@ -788,51 +788,38 @@ class Funnel(ModelSQL, ModelView):
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
         Stage = pool.get('crm.stage')
-        Company = pool.get('company.company')
-        Currency = pool.get('currency.currency')
         context = Transaction().context
 
-        opportunity = Opportunity.__table__()
-        company = Company.__table__()
         stage = Stage.__table__()
-        rate_opportunity = With(query=Currency.currency_rate_sql())
-        rate_company = With(query=Currency.currency_rate_sql())
+        stage_where = Literal(True)
+        if context.get('sales_method'):
+            stage_where &= stage.sales_method == context['sales_method']
+        if not context.get('_funnel_counts', True):
+            # A search that neither filters nor sorts on the figures: the
+            # rows are the stages, the figures come with the read.
+            zero = Literal(0)
+            return stage.select(
+                stage.id.as_('id'),
+                stage.id.as_('stage'),
+                stage.sales_method.as_('sales_method'),
+                stage.sequence.as_('sequence'),
+                zero.as_('number'),
+                cls.amount.sql_cast(zero).as_('amount'),
+                cls.share.sql_cast(zero).as_('share'),
+                cls.share.sql_cast(zero).as_('ideal_share'),
+                cls.share.sql_cast(zero).as_('ideal_number'),
+                cls.share.sql_cast(zero).as_('gap'),
+                where=stage_where)
 
-        def rate_at(rate, currency):
-            return ((rate.currency == currency)
-                & (rate.start_date <= opportunity.start_date)
-                & ((rate.end_date == Null)
-                    | (rate.end_date > opportunity.start_date)))
-
-        # Amounts in another currency are converted at the rates of the
-        # opportunity's start date; the company's own need no rate.
-        amount = Case(
-            (opportunity.currency == company.currency,
-                Coalesce(opportunity.amount, 0)),
-            else_=(Coalesce(opportunity.amount, 0)
-                * rate_company.rate / rate_opportunity.rate))
+        opportunity = Opportunity.__table__()
         where = (opportunity.state.in_(OPEN_STATES)
             & (opportunity.company == context.get('company', -1)))
         where &= organisation_where(opportunity)
         readable = readable_opportunities(opportunity)
         if readable is not None:
             where &= readable
-        counts = (opportunity
-            .join(company, condition=opportunity.company == company.id)
-            .join(rate_opportunity, 'LEFT',
-                condition=rate_at(rate_opportunity, opportunity.currency))
-            .join(rate_company, 'LEFT',
-                condition=rate_at(rate_company, company.currency))
-            .select(
-                opportunity.stage.as_('stage'),
-                Count(opportunity.id).as_('number'),
-                Sum(amount).as_('amount'),
-                where=where & (opportunity.stage != Null),
-                group_by=[opportunity.stage]))
+        counts = cls._counts(opportunity, where & (opportunity.stage != Null))
 
-        stage_where = Literal(True)
-        if context.get('sales_method'):
-            stage_where &= stage.sales_method == context['sales_method']
         number = Coalesce(counts.number, 0)
         per_stage = (stage
             .join(counts, 'LEFT', condition=counts.stage == stage.id)
@@ -860,8 +847,125 @@ class Funnel(ModelSQL, ModelView):
                 float_(per_stage.number) / NullIf(total, 0), 0).as_('share'),
             float_(per_stage.ideal_share).as_('ideal_share'),
             ideal_number.as_('ideal_number'),
-            (float_(per_stage.number) - ideal_number).as_('gap'),
-            with_=[rate_opportunity, rate_company])
+            (float_(per_stage.number) - ideal_number).as_('gap'))
+
+    @classmethod
+    def _counts(cls, opportunity, where):
+        """The number and the amount in the currency of the company of the
+        context of the opportunities per stage
+
+        Amounts in another currency are converted at the rates of the
+        opportunity's start date; the company's own are summed as they are,
+        without a rate."""
+        pool = Pool()
+        Company = pool.get('company.company')
+        company_id = Transaction().context.get('company')
+        amount = Coalesce(opportunity.amount, 0)
+        if company_id is None or company_id < 0:
+            return opportunity.select(
+                opportunity.stage.as_('stage'),
+                Count(opportunity.id).as_('number'),
+                Sum(amount).as_('amount'),
+                where=where, group_by=[opportunity.stage])
+        currency = Company(company_id).currency.id
+        if backend.name != 'postgresql':
+            converted = Case(
+                (opportunity.currency == currency, amount),
+                else_=amount * cls._rate(currency, opportunity.start_date)
+                / cls._rate(opportunity.currency, opportunity.start_date))
+            return opportunity.select(
+                opportunity.stage.as_('stage'),
+                Count(opportunity.id).as_('number'),
+                Sum(converted).as_('amount'),
+                where=where, group_by=[opportunity.stage])
+        # PostgreSQL estimates a sub-query per row as if it ran for every
+        # row, even when it never does, and then compiles the query, which
+        # takes longer than the counting: the rates are looked up per group.
+        date = Case(
+            (opportunity.currency == currency, Null),
+            else_=opportunity.start_date)
+        rows = opportunity.select(
+            opportunity.id.as_('id'),
+            opportunity.stage.as_('stage'),
+            opportunity.currency.as_('currency'),
+            date.as_('date'),
+            amount.as_('amount'),
+            where=where)
+        groups = rows.select(
+            rows.stage.as_('stage'),
+            rows.currency.as_('currency'),
+            rows.date.as_('date'),
+            Count(rows.id).as_('number'),
+            Sum(rows.amount).as_('amount'),
+            group_by=[rows.stage, rows.currency, rows.date])
+
+        converted = Case(
+            (groups.currency == currency, groups.amount),
+            else_=groups.amount * cls._rate(currency, groups.date)
+            / cls._rate(groups.currency, groups.date))
+        return groups.select(
+            groups.stage.as_('stage'),
+            # A sum of counts is a decimal number on PostgreSQL.
+            cls.number.sql_cast(Sum(groups.number)).as_('number'),
+            Sum(converted).as_('amount'),
+            group_by=[groups.stage])
+
+    @classmethod
+    def _rate(cls, currency, date):
+        "The SQL sub-query of the rate of the currency at the date"
+        Rate = Pool().get('currency.currency.rate')
+        rate = Rate.__table__()
+        return rate.select(rate.rate,
+            where=(rate.currency == currency) & (rate.date <= date),
+            order_by=[rate.date.desc], limit=1)
+
+    @classmethod
+    def search(cls, domain, offset=0, limit=None, order=None, count=False,
+            query=False):
+        # The rows and their order are the stages' unless the search uses
+        # the figures: these are then computed by the read only, once.
+        with Transaction().set_context(
+                _funnel_counts=cls._searches_figures(domain, order)):
+            if count or query:
+                return super().search(domain, offset=offset, limit=limit,
+                    order=order, count=count, query=query)
+            # Only the ids: the host would keep the empty figures of the
+            # rows in the transaction's cache.
+            select = super().search(domain, offset=offset, limit=limit,
+                order=order, query=True)
+        transaction = Transaction()
+        cursor = transaction.connection.cursor()
+        cursor.execute(*select)
+        ids = [i for i, in cursor]
+        # The figures depend on the context, which does not key the
+        # transaction's cache: those that an earlier search of the same
+        # rows left in it are forgotten, as the host's search replaces them.
+        cache = transaction.get_cache()[cls.__name__]
+        for id_ in ids:
+            cache.pop(id_, None)
+        return cls.browse(ids)
+
+    @classmethod
+    def _searches_figures(cls, domain, order):
+        "Whether a search of domain in order uses the figures of the rows"
+        pool = Pool()
+        Rule = pool.get('ir.rule')
+        stage_fields = {'id', 'stage', 'sales_method', 'sequence'}
+        names = set()
+
+        def add_fields(domain):
+            for clause in domain or []:
+                if (isinstance(clause, (list, tuple)) and clause
+                        and isinstance(clause[0], str)
+                        and clause[0] not in {'AND', 'OR'}):
+                    names.add(clause[0].split('.', 1)[0])
+                elif isinstance(clause, (list, tuple)):
+                    add_fields(clause)
+        add_fields(domain)
+        add_fields(Rule.domain_get(cls.__name__, mode='read'))
+        for name, _ in (order or cls._order):
+            names.add(name.split('.', 1)[0])
+        return not names <= stage_fields
 
     def get_currency(self, name):
         Company = Pool().get('company.company')
