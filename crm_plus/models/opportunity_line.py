@@ -22,6 +22,8 @@ OPEN_STATES = ['lead', 'opportunity']
 # The opportunities whose lines are being written through them (context
 # keys starting with "_" never come from a client)
 LINES_DEFERRED = '_crm_plus_lines_deferred'
+# The list price of a line that the caller did not compute.
+_UNPRICED = object()
 
 
 # The digits a client shows the prices with: those of the currency, or more
@@ -290,15 +292,20 @@ class OpportunityLine(metaclass=PoolMeta):
             return (margin / self.amount).quantize(
                 Decimal(1) / 10 ** DISCOUNT_DIGITS[1])
 
-    def _changed_prices(self, given):
+    def _changed_prices(self, given, base_price=_UNPRICED):
         """The values to write so that the line agrees with the fields given
-        over RPC; the first of _price_sources given leads."""
+        over RPC; the first of _price_sources given leads.
+
+        base_price, when given, is the line's list price already computed
+        with others' (see _base_prices)."""
         names = ['base_price', 'discount', 'unit_price', 'amount',
             'cost_price', 'cost']
         before = {n: getattr(self, n) for n in names}
         if given & {'product', 'unit'}:
             if 'base_price' not in given:
-                self.base_price = self.compute_base_price()
+                if base_price is _UNPRICED:
+                    base_price = self.compute_base_price()
+                self.base_price = base_price
             if 'cost_price' not in given:
                 self.cost_price = self.compute_cost_price()
         source = next((s for s in self._price_sources if s in given), None)
@@ -326,6 +333,33 @@ class OpportunityLine(metaclass=PoolMeta):
             super().write(*to_write)
 
     @classmethod
+    def _base_prices(cls, lines):
+        """The list price of the product of each line, by index: the lines
+        priced in the same context (customer, currency, unit) and quantity
+        are priced together, as the host prices a list of products at
+        once, rather than one call per line"""
+        pool = Pool()
+        Product = pool.get('product.product')
+        groups = defaultdict(list)
+        for index, line in enumerate(lines):
+            if line.product:
+                context = line._get_context_sale_price()
+                key = tuple(sorted(
+                        (k, tuple(v) if isinstance(v, list) else v)
+                        for k, v in context.items()))
+                groups[key, abs(line.quantity or 0)].append(index)
+        prices = {}
+        for (context, quantity), indexes in groups.items():
+            context = {k: list(v) if isinstance(v, tuple) else v
+                for k, v in context}
+            products = list({lines[i].product for i in indexes})
+            with Transaction().set_context(context):
+                found = Product.get_sale_price(products, quantity)
+            for index in indexes:
+                prices[index] = found[lines[index].product.id]
+        return prices
+
+    @classmethod
     def create(cls, vlist):
         # The values are completed before the insertion, so that creating
         # many lines costs no write per line.
@@ -333,6 +367,7 @@ class OpportunityLine(metaclass=PoolMeta):
         names = ['opportunity', 'product', 'unit', 'quantity', 'base_price',
             'discount', 'unit_price', 'amount', 'cost_price', 'cost']
         vlist = [v.copy() for v in vlist]
+        pending = []
         for values in vlist:
             given = set(values) & watched
             if not given or not values.get('opportunity'):
@@ -342,7 +377,14 @@ class OpportunityLine(metaclass=PoolMeta):
                 line.discount = cls.default_discount()
             line.company = line.on_change_with_company()
             line.currency = line.on_change_with_currency()
-            values.update(line._changed_prices(given))
+            pending.append((values, line, given))
+        to_price = [i for i, (_, _, given) in enumerate(pending)
+            if given & {'product', 'unit'} and 'base_price' not in given]
+        prices = cls._base_prices([pending[i][1] for i in to_price])
+        prices = {to_price[i]: p for i, p in prices.items()}
+        for index, (values, line, given) in enumerate(pending):
+            values.update(line._changed_prices(
+                    given, base_price=prices.get(index, _UNPRICED)))
             if 'discount' not in values:
                 values['discount'] = line.discount
         lines = super().create(vlist)

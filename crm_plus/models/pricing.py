@@ -207,7 +207,7 @@ class OpportunityLine(metaclass=PoolMeta):
         else:
             super().on_change_quantity()
 
-    def _changed_prices(self, given):
+    def _changed_prices(self, given, **kwargs):
         if ('quantity' in given and self.product
                 and not given & {'product', 'unit', 'base_price',
                     'unit_price', 'amount'}
@@ -219,7 +219,7 @@ class OpportunityLine(metaclass=PoolMeta):
                 changes = super()._changed_prices(given | {'base_price'})
                 changes['base_price'] = base_price
                 return changes
-        return super()._changed_prices(given)
+        return super()._changed_prices(given, **kwargs)
 
 
 class Employee(metaclass=PoolMeta):

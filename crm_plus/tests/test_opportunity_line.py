@@ -189,6 +189,48 @@ class OpportunityLineTestCase(TestCase):
             self.assertEqual(opportunity.margin_rate, Decimal('0.7685'))
 
     @with_transaction()
+    def test_lines_priced_together(self):
+        """Lines created together are priced by groups of the same
+        customer and quantity, each at its own list price"""
+        pool = Pool()
+        Line = pool.get('sale.opportunity.line')
+        Party = pool.get('party.party')
+        Product = pool.get('product.product')
+        Template = pool.get('product.template')
+        company, product, customer, employee = self._setup()
+        other_customer, = Party.create([{'name': "Other Customer"}])
+        with set_company(company):
+            template, = Template.copy(
+                [product.template], default={'list_price': Decimal('25')})
+            dearer, = template.products
+            first = self._opportunity(company, customer, employee)
+            second = self._opportunity(company, other_customer, employee)
+            calls = []
+            get_sale_price = Product.get_sale_price.__func__
+
+            def counted(cls, products, quantity=0):
+                calls.append((len(products), quantity))
+                return get_sale_price(cls, products, quantity)
+            Product.get_sale_price = classmethod(counted)
+            try:
+                lines = Line.create([{
+                            'opportunity': opportunity.id,
+                            'product': item.id, 'unit': item.sale_uom.id,
+                            'quantity': quantity,
+                            'unit_price': Decimal('9'),
+                            }
+                        for opportunity in [first, second]
+                        for quantity in [1, 3]
+                        for item in [product, dearer] * 5])
+            finally:
+                del Product.get_sale_price
+        self.assertEqual(sorted(calls), [(2, 1), (2, 1), (2, 3), (2, 3)])
+        self.assertEqual(
+            {(l.product.id, l.base_price, l.discount) for l in lines},
+            {(product.id, Decimal('10'), Decimal('0.1')),
+                (dearer.id, Decimal('25'), Decimal('0.64'))})
+
+    @with_transaction()
     def test_totals_queries(self):
         "Opportunity totals take as many queries for 30 records as for 3"
         pool = Pool()
