@@ -636,7 +636,7 @@ class ForecastLine(ModelSQL, ModelView):
             ])
     company = fields.Function(
         fields.Many2One('company.company', "Company"),
-        'on_change_with_company')
+        'on_change_with_company', searcher='search_company')
     employee = fields.Function(
         fields.Many2One('company.employee', "Salesperson"),
         'on_change_with_employee')
@@ -671,6 +671,10 @@ class ForecastLine(ModelSQL, ModelView):
     def on_change_with_company(self, name=None):
         if self.forecast and self.forecast.period:
             return self.forecast.period.company
+
+    @classmethod
+    def search_company(cls, name, clause):
+        return [('forecast.period.company', *clause[1:])]
 
     @fields.depends('forecast', '_parent_forecast.employee')
     def on_change_with_employee(self, name=None):
