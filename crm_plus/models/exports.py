@@ -13,6 +13,7 @@ from trytond.transaction import Transaction
 from trytond.wizard import Button, StateReport, StateView, Wizard
 
 from ..reports import opportunity_xml
+from ..reports.xlsx_tools import report_action
 from .mixins import OrganisationFilterMixin, ReportContextMixin, subtree_ids
 
 
@@ -123,12 +124,9 @@ class OpportunityXml(Report):
     @classmethod
     def execute(cls, ids, data):
         pool = Pool()
-        ActionReport = pool.get('ir.action.report')
         Company = pool.get('company.company')
         Opportunity = pool.get('sale.opportunity')
-        action_report, = ActionReport.search([
-                ('report_name', '=', cls.__name__),
-                ], limit=1)
+        action_report = report_action(cls.__name__, data)
         if data.get('domain') is not None:
             # Searched as the user: the record rules choose what is read.
             ids = [o.id for o in Opportunity.search(

@@ -22,12 +22,13 @@ def funnel_rows():
     company_id = Transaction().context.get('company')
     currency = Company(company_id).currency if company_id else None
     rows = Funnel.read([f.id for f in Funnel.search([])], [
-            'sales_method.rec_name', 'stage.rec_name', 'number', 'amount',
+            'sales_method.rec_name', 'stage.name', 'number', 'amount',
             'share', 'ideal_share', 'ideal_number', 'gap'])
+    # The stage by its name: its record name adds its probability.
     for row in rows:
-        for name in ['sales_method', 'stage']:
+        for name, field in [('sales_method', 'rec_name'), ('stage', 'name')]:
             related = row.get(name + '.')
-            row[name] = related['rec_name'] if related else None
+            row[name] = related[field] if related else None
     return rows, currency
 
 

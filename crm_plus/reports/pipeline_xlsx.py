@@ -64,7 +64,7 @@ class PipelineXlsx(XlsxReport):
         ids = pipeline_ids()
         records = Opportunity.read(ids, [
                 'rec_name', 'party.rec_name', 'employee.rec_name',
-                'stage.rec_name', 'end_date', 'currency', 'amount',
+                'stage.name', 'end_date', 'currency', 'amount',
                 'conversion_probability'])
         currencies = {c.id: c for c in Currency.browse(
                 {r['currency'] for r in records})}
@@ -89,9 +89,11 @@ class PipelineXlsx(XlsxReport):
                 weighted = currency.round(
                     amount * Decimal(str(probability)))
             line = [record['rec_name']]
-            for name in ['party', 'employee', 'stage']:
+            for name, field in [
+                    ('party', 'rec_name'), ('employee', 'rec_name'),
+                    ('stage', 'name')]:
                 related = record.get(name + '.')
-                line.append(related['rec_name'] if related else None)
+                line.append(related[field] if related else None)
             line += [
                 record['end_date'], currency.code,
                 (amount, money), probability, (weighted, money)]
