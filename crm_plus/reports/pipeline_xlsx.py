@@ -122,8 +122,9 @@ class PipelineXlsx(XlsxReport):
             book.add_chart(
                 sheet, 'column', message('pipeline_chart'),
                 categories=(sheet, 2, last, first_col),
-                series=[(stage_columns[2][0], (sheet, 2, last, first_col + 2))],
+                series=[
+                    (stage_columns[2][0], (sheet, 2, last, first_col + 2)),
+                    ],
                 position=xl_rowcol_to_cell(2 + last, first_col),
                 y_title=company_currency.code if company_currency else None)
         return book.close()
-
