@@ -1,7 +1,8 @@
 # This file is part of crm_plus.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Sales analyses for managers: won business by dimension and the
-opportunities tracked over periods.
+"""Sales analyses for managers: won business by dimension, the
+opportunities tracked over periods and the conversion of the leads of each
+source.
 
 Every analysis is a table_query on the opportunities that the record rules
 let the user read (readable_opportunities), filtered by the context: the
@@ -10,8 +11,9 @@ employee, a product or a product category (with its sub-categories), the
 industry of the party and the lead source.
 """
 from sql import Cast, Literal, Null, Union, Window
-from sql.aggregate import Count, Min, Sum
-from sql.conditionals import Case, Coalesce
+from sql.aggregate import Avg, Count, Min, Sum
+from sql.conditionals import Case, Coalesce, NullIf
+from sql.operators import Concat
 from sql.functions import DateTrunc, Extract, Round
 
 from trytond.model import ModelSQL, ModelView, fields
@@ -20,6 +22,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
+from .stage import days_between
 from .mixins import (
     KeptRowsMixin, OrganisationFilterMixin, ReportContextMixin,
     organisation_where, subtree_ids)
@@ -472,3 +475,92 @@ class Tracking(KeptRowsMixin, ModelSQL, ModelView):
         if context.get('to_date'):
             where &= date <= context['to_date']
         return where
+
+
+class LeadSourceAnalysis(KeptRowsMixin, ModelSQL, ModelView):
+    "Lead Sources"
+    __name__ = 'crm.analysis.lead_source'
+    __string__ = "Lead Sources"
+
+    company = fields.Many2One('company.company', "Company")
+    lead_source = fields.Many2One('crm.lead_source', "Lead Source")
+    currency = fields.Many2One('currency.currency', "Currency")
+    leads = fields.Integer(
+        "Leads", help="The leads and opportunities started in the period.")
+    converted = fields.Integer(
+        "Converted",
+        help="The leads that became opportunities, whatever became of them "
+        "since.")
+    conversion_rate = fields.Float(
+        "Conversion Rate", digits=(1, 4),
+        help="The leads converted among all the leads.")
+    days_to_convert = fields.Float(
+        "Days to Convert", digits=(16, 1),
+        help="The average number of days from the start of a lead "
+        "to its conversion.")
+    won_amount = Monetary(
+        "Won Value", currency='currency', digits='currency',
+        help="The value of the leads won, in the currency of the company.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('leads', 'DESC'), ('id', 'ASC')]
+
+    @classmethod
+    def _conversions(cls):
+        """The first conversion date of the opportunities that left the lead
+        state, by resource of ir.model.log
+
+        The host logs every transition of the workflow, and keeps no date
+        of conversion on the opportunity."""
+        Log = Pool().get('ir.model.log')
+        log = Log.__table__()
+        return log.select(
+            log.resource.as_('resource'),
+            Min(log.create_date).as_('date'),
+            where=(log.event == 'transition')
+            & log.target.in_(['state:opportunity', 'state:converted'])
+            & log.resource.like('sale.opportunity,%'),
+            group_by=[log.resource])
+
+    @classmethod
+    def table_query(cls):
+        Opportunity = Pool().get('sale.opportunity')
+        opportunity = Opportunity.__table__()
+        conversion = cls._conversions()
+        float_ = cls.conversion_rate.sql_cast
+        # Converted: logged as leaving the lead state for an opportunity,
+        # or in a later state without a log (created so by an import).
+        converted = Case(
+            ((conversion.date != Null)
+                | opportunity.state.in_(['opportunity', 'converted', 'won']),
+                Literal(1)),
+            else_=Literal(0))
+        # In whole days: the lead's start is a date.
+        days = days_between(
+            opportunity.start_date,
+            Opportunity.start_date.sql_cast(conversion.date))
+        leads = Count(opportunity.id)
+        return (opportunity
+            .join(conversion, 'LEFT',
+                condition=conversion.resource == Concat(
+                    'sale.opportunity,', Cast(opportunity.id, 'VARCHAR')))
+            .select(
+                Min(opportunity.id).as_('id'),
+                opportunity.company.as_('company'),
+                opportunity.lead_source.as_('lead_source'),
+                Literal(company_currency()).as_('currency'),
+                leads.as_('leads'),
+                Sum(converted).as_('converted'),
+                (float_(Sum(converted)) / NullIf(float_(leads), 0)).as_(
+                    'conversion_rate'),
+                float_(Avg(days)).as_('days_to_convert'),
+                cls.won_amount.sql_cast(Sum(Case(
+                            (opportunity.state == 'won',
+                                company_amount(
+                                    opportunity, opportunity.amount)),
+                            else_=Literal(0)))).as_('won_amount'),
+                where=period_where(opportunity.start_date)
+                & analysis_where(opportunity),
+                group_by=[opportunity.company, opportunity.lead_source]))

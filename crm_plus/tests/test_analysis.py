@@ -32,12 +32,13 @@ class AnalysisTestCase(TestCase):
 
     def _won_opportunities(self, company, count, currency=None):
         """Create count opportunities won today, each of its own party,
-        industry, team, territory, product and category, started on as
-        many days; the i-th worth 10 x (i + 1)"""
+        industry, team, territory, lead source, product and category,
+        started on as many days; the i-th worth 10 x (i + 1)"""
         pool = Pool()
         Category = pool.get('product.category')
         Employee = pool.get('company.employee')
         Industry = pool.get('crm.industry')
+        LeadSource = pool.get('crm.lead_source')
         Opportunity = pool.get('sale.opportunity')
         Party = pool.get('party.party')
         Team = pool.get('crm.team')
@@ -47,6 +48,7 @@ class AnalysisTestCase(TestCase):
         unit, = Uom.search([('name', '=', 'Unit')])
         names = ["N%02d" % i for i in range(count)]
         industries = Industry.create([{'name': n} for n in names])
+        sources = LeadSource.create([{'name': n} for n in names])
         territories = Territory.create([{'name': n} for n in names])
         parties = Party.create([{
                     'name': n, 'industry': i.id, 'territory': t.id}
@@ -73,6 +75,7 @@ class AnalysisTestCase(TestCase):
                     'company': company.id,
                     'currency': (currency or company.currency).id,
                     'start_date': START + datetime.timedelta(i),
+                    'lead_source': s.id,
                     'lines': [('create', [{
                                     'product': t.products[0].id,
                                     'quantity': 1,
@@ -80,7 +83,8 @@ class AnalysisTestCase(TestCase):
                                     'unit_price': Decimal(10 * (i + 1)),
                                     'amount': Decimal(10 * (i + 1)),
                                     }])],
-                    } for i, (p, t) in enumerate(zip(parties, templates))])
+                    } for i, (p, t, s) in enumerate(
+                    zip(parties, templates, sources))])
         # Won as the host's workflow leaves them, without the sales that
         # take it there: the analyses read these columns only.
         table = Opportunity.__table__()
@@ -112,7 +116,8 @@ class AnalysisTestCase(TestCase):
             self._won_opportunities(company, 20)
             with Transaction().set_context(period='day'):
                 for name, dimension in [*WON_REPORTS,
-                        ('crm.analysis.tracking', 'date')]:
+                        ('crm.analysis.tracking', 'date'),
+                        ('crm.analysis.lead_source', 'lead_source')]:
                     Report = pool.get(name)
                     names = [n for n in Report._fields if n != 'id']
                     counts = [self._page_queries(Report, limit, names)
