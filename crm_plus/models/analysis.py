@@ -564,3 +564,148 @@ class LeadSourceAnalysis(KeptRowsMixin, ModelSQL, ModelView):
                 where=period_where(opportunity.start_date)
                 & analysis_where(opportunity),
                 group_by=[opportunity.company, opportunity.lead_source]))
+
+
+class CycleMixin(KeptRowsMixin, ModelSQL, ModelView):
+    """The days from start to close of the deals won or lost in the period,
+    by a dimension"""
+    __slots__ = ()
+
+    company = fields.Many2One('company.company', "Company")
+    number = fields.Integer("Closed", help="The deals won or lost.")
+    won = fields.Integer("Won")
+    average_days = fields.Float(
+        "Average Days", digits=(16, 1),
+        help="The average number of days from the start to the close "
+        "of the deals.")
+    average_won_days = fields.Float(
+        "Average Days to Win", digits=(16, 1),
+        help="The average number of days from the start to the close "
+        "of the deals won.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('number', 'DESC'), ('id', 'ASC')]
+
+    @classmethod
+    def _from(cls, opportunity):
+        "The FROM item, the SQL expression of the dimension and of the id"
+        raise NotImplementedError
+
+    @classmethod
+    def table_query(cls):
+        Opportunity = Pool().get('sale.opportunity')
+        opportunity = Opportunity.__table__()
+        from_item, dimension, id_ = cls._from(opportunity)
+        days = days_between(opportunity.start_date, opportunity.end_date)
+        won = opportunity.state == 'won'
+        float_ = cls.average_days.sql_cast
+        # A deal counts once per row even when joined to several lines.
+        return from_item.select(
+            id_.as_('id'),
+            opportunity.company.as_('company'),
+            dimension.as_(cls._dimension_name),
+            Count(opportunity.id, distinct=True).as_('number'),
+            Count(Case((won, opportunity.id), else_=Null),
+                distinct=True).as_('won'),
+            float_(Avg(days)).as_('average_days'),
+            float_(Avg(Case((won, days), else_=Null))).as_(
+                'average_won_days'),
+            where=opportunity.state.in_(['won', 'lost'])
+            & (opportunity.end_date != Null)
+            & period_where(opportunity.end_date)
+            & analysis_where(opportunity),
+            group_by=[opportunity.company, dimension])
+
+
+class CycleByTeam(CycleMixin):
+    "Deal Cycle by Sales Team"
+    __name__ = 'crm.analysis.cycle.team'
+    __string__ = "Deal Cycle by Sales Team"
+    _dimension_name = 'team'
+
+    team = fields.Many2One('crm.team', "Sales Team")
+
+    @classmethod
+    def _from(cls, opportunity):
+        return opportunity, opportunity.team, Min(opportunity.id)
+
+
+class CycleByProduct(CycleMixin):
+    "Deal Cycle by Product"
+    __name__ = 'crm.analysis.cycle.product'
+    __string__ = "Deal Cycle by Product"
+    _dimension_name = 'product'
+
+    product = fields.Many2One('product.product', "Product")
+
+    @classmethod
+    def _from(cls, opportunity):
+        Line = Pool().get('sale.opportunity.line')
+        line = Line.__table__()
+        # The average of a product is that of the deals with a line of it,
+        # each counted once whatever its number of lines of it.
+        from_item = opportunity.join(line,
+            condition=(line.opportunity == opportunity.id)
+            & _product_lines_where(line))
+        return from_item, line.product, Min(line.id)
+
+
+class StageTime(KeptRowsMixin, ModelSQL, ModelView):
+    "Time in Stages"
+    __name__ = 'crm.analysis.stage_time'
+    __string__ = "Time in Stages"
+
+    company = fields.Many2One('company.company', "Company")
+    stage = fields.Many2One('crm.stage', "Stage")
+    sales_method = fields.Many2One('crm.sales_method', "Sales Method")
+    sequence = fields.Integer("Sequence")
+    number = fields.Integer(
+        "Passages", help="The times opportunities left the stage.")
+    average_days = fields.Float(
+        "Average Days", digits=(16, 1),
+        help="The average number of days opportunities spent in the stage "
+        "before they left it.")
+    expected_days = fields.Integer(
+        "Expected Days", help="The days the stage is expected to take.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [
+            ('sales_method', 'ASC'), ('sequence', 'ASC NULLS FIRST'),
+            ('id', 'ASC')]
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        History = pool.get('crm.stage.history')
+        Stage = pool.get('crm.stage')
+        opportunity = Opportunity.__table__()
+        history = History.__table__()
+        stage = Stage.__table__()
+        # Only the stays that ended: one in progress has no duration yet;
+        # in the period by the day they ended.
+        end = Opportunity.start_date.sql_cast(history.end)
+        return (history
+            .join(opportunity, condition=history.opportunity == opportunity.id)
+            .join(stage, condition=history.stage == stage.id)
+            .select(
+                stage.id.as_('id'),
+                opportunity.company.as_('company'),
+                stage.id.as_('stage'),
+                stage.sales_method.as_('sales_method'),
+                stage.sequence.as_('sequence'),
+                stage.expected_days.as_('expected_days'),
+                Count(history.id).as_('number'),
+                cls.average_days.sql_cast(
+                    Avg(days_between(history.start, history.end))).as_(
+                    'average_days'),
+                where=(history.end != Null)
+                & period_where(end)
+                & analysis_where(opportunity),
+                group_by=[opportunity.company, stage.id,
+                    stage.sales_method, stage.sequence,
+                    stage.expected_days]))

@@ -117,7 +117,9 @@ class AnalysisTestCase(TestCase):
             with Transaction().set_context(period='day'):
                 for name, dimension in [*WON_REPORTS,
                         ('crm.analysis.tracking', 'date'),
-                        ('crm.analysis.lead_source', 'lead_source')]:
+                        ('crm.analysis.lead_source', 'lead_source'),
+                        ('crm.analysis.cycle.team', 'team'),
+                        ('crm.analysis.cycle.product', 'product')]:
                     Report = pool.get(name)
                     names = [n for n in Report._fields if n != 'id']
                     counts = [self._page_queries(Report, limit, names)
@@ -175,3 +177,38 @@ class AnalysisTestCase(TestCase):
             # 10 and 20 euros at 2 euros a dollar
             self.assertEqual(
                 [r.amount for r in rows], [Decimal(5), Decimal(10)])
+
+    @with_transaction()
+    def test_stage_time(self):
+        "The average days of the stays in each stage that ended"
+        pool = Pool()
+        History = pool.get('crm.stage.history')
+        Stage = pool.get('crm.stage')
+        StageTime = pool.get('crm.analysis.stage_time')
+        company = create_company()
+        with set_company(company):
+            first, second = Stage.search([], limit=2)
+            opportunity, other = self._won_opportunities(company, 2)
+            start = datetime.datetime(2025, 3, 1, 9)
+            day = datetime.timedelta(days=1)
+            History.create([
+                    {'opportunity': opportunity.id, 'stage': first.id,
+                        'start': start, 'end': start + 2 * day},
+                    {'opportunity': other.id, 'stage': first.id,
+                        'start': start, 'end': start + 5 * day},
+                    {'opportunity': opportunity.id, 'stage': second.id,
+                        'start': start + 2 * day, 'end': start + 3 * day},
+                    # Still in the stage: no duration yet.
+                    {'opportunity': other.id, 'stage': second.id,
+                        'start': start + 5 * day, 'end': None},
+                    ])
+            self.assertEqual(
+                {(r.stage, r.number, r.average_days)
+                    for r in StageTime.search([])},
+                {(first, 2, 3.5), (second, 1, 1.0)})
+            # By the day the stays ended
+            with Transaction().set_context(
+                    from_date=datetime.date(2025, 3, 5)):
+                self.assertEqual(
+                    [(r.stage, r.number) for r in StageTime.search([])],
+                    [(first, 1)])
