@@ -1,8 +1,8 @@
 # This file is part of crm_plus.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
 """Sales analyses for managers: won business by dimension, the
-opportunities tracked over periods and the conversion of the leads of each
-source.
+opportunities tracked over periods, the conversion of the leads of each
+source, the deal cycle and the expected turnover of the open opportunities.
 
 Every analysis is a table_query on the opportunities that the record rules
 let the user read (readable_opportunities), filtered by the context: the
@@ -22,7 +22,7 @@ from trytond.pool import Pool
 from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
-from .stage import days_between
+from .stage import OPEN_STATES, days_between
 from .mixins import (
     KeptRowsMixin, OrganisationFilterMixin, ReportContextMixin,
     organisation_where, subtree_ids)
@@ -709,3 +709,63 @@ class StageTime(KeptRowsMixin, ModelSQL, ModelView):
                 group_by=[opportunity.company, stage.id,
                     stage.sales_method, stage.sequence,
                     stage.expected_days]))
+
+
+class ExpectedTurnover(KeptRowsMixin, ModelSQL, ModelView):
+    "Expected Turnover"
+    __name__ = 'crm.analysis.turnover'
+    __string__ = "Expected Turnover"
+
+    company = fields.Many2One('company.company', "Company")
+    state = fields.Selection('get_states', "State")
+    employee = fields.Many2One('company.employee', "Responsible")
+    close_month = fields.Date(
+        "Expected Close", help="The month of the expected end date.")
+    currency = fields.Many2One('currency.currency', "Currency")
+    number = fields.Integer("Open", help="The open opportunities.")
+    amount = Monetary(
+        "Amount", currency='currency', digits='currency',
+        help="Their amount, in the currency of the company.")
+    weighted_amount = Monetary(
+        "Weighted Amount", currency='currency', digits='currency',
+        help="Their amount times their conversion probability.")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [
+            ('close_month', 'ASC NULLS LAST'), ('state', 'ASC'),
+            ('id', 'ASC')]
+
+    @classmethod
+    def get_states(cls):
+        Opportunity = Pool().get('sale.opportunity')
+        return Opportunity.fields_get(['state'])['state']['selection']
+
+    @classmethod
+    def table_query(cls):
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        opportunity = Opportunity.__table__()
+        amount = company_amount(opportunity, opportunity.amount)
+        month = cls.close_month.sql_cast(
+            DateTrunc('month', opportunity.end_date))
+        # The period selects by the expected end date: the turnover
+        # expected in it.
+        return opportunity.select(
+            Min(opportunity.id).as_('id'),
+            opportunity.company.as_('company'),
+            opportunity.state.as_('state'),
+            opportunity.employee.as_('employee'),
+            month.as_('close_month'),
+            Literal(company_currency()).as_('currency'),
+            Count(opportunity.id).as_('number'),
+            cls.amount.sql_cast(Sum(amount)).as_('amount'),
+            cls.amount.sql_cast(Sum(
+                    amount * opportunity.conversion_probability)).as_(
+                'weighted_amount'),
+            where=opportunity.state.in_(OPEN_STATES)
+            & period_where(opportunity.end_date)
+            & analysis_where(opportunity),
+            group_by=[opportunity.company, opportunity.state,
+                opportunity.employee, month])

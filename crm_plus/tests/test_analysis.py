@@ -127,6 +127,23 @@ class AnalysisTestCase(TestCase):
                     self.assertEqual(counts[0], counts[1], name)
                     self.assertLessEqual(counts[1], 6, name)
 
+            # Open ones expected to close in 20 months
+            Opportunity = pool.get('sale.opportunity')
+            won = Opportunity.search([], limit=1)[0]
+            Opportunity.create([{
+                        'party': won.party.id,
+                        'company': company.id,
+                        'currency': company.currency.id,
+                        'amount': Decimal(10),
+                        'end_date': datetime.date(2030 + i // 12, i % 12 + 1, 1),
+                        } for i in range(20)])
+            Turnover = pool.get('crm.analysis.turnover')
+            names = [n for n in Turnover._fields if n != 'id']
+            counts = [self._page_queries(Turnover, limit, names)
+                for limit in [3, 20]]
+            self.assertEqual(counts[0], counts[1])
+            self.assertLessEqual(counts[1], 6)
+
     @with_transaction()
     def test_won_values(self):
         "The won value by dimension is that of its opportunity"
