@@ -140,6 +140,7 @@ class AnalysisTestCase(TestCase):
                         'end_date': datetime.date(2030 + i // 12, i % 12 + 1, 1),
                         } for i in range(20)])
             Turnover = pool.get('crm.analysis.turnover')
+            self.assertEqual(len(Turnover.search([])), 20)
             names = [n for n in Turnover._fields if n != 'id']
             counts = [self._page_queries(Turnover, limit, names)
                 for limit in [3, 20]]
