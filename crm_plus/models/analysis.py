@@ -45,6 +45,10 @@ class AnalysisContextMixin(OrganisationFilterMixin, ReportContextMixin):
         help="Only the opportunities with a line of this product.")
     product_category = fields.Many2One(
         'product.category', "Product Category",
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'},
         help="Only the opportunities with a line of a product "
         "of this category or of its sub-categories.")
     industry = fields.Many2One(
@@ -244,7 +248,12 @@ class WonByParty(WonAnalysisMixin):
     __string__ = "Won by Customer"
     _dimension_name = 'party'
 
-    party = fields.Many2One('party.party', "Customer")
+    party = fields.Many2One(
+        'party.party', "Customer",
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
 
     @classmethod
     def _dimension(cls, tables):
@@ -321,7 +330,12 @@ class WonByProduct(WonLineAnalysisMixin):
     __string__ = "Won by Product"
     _dimension_name = 'product'
 
-    product = fields.Many2One('product.product', "Product")
+    product = fields.Many2One(
+        'product.product', "Product",
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
 
     @classmethod
     def _dimension(cls, tables):
@@ -334,7 +348,12 @@ class WonByProductCategory(WonLineAnalysisMixin):
     __string__ = "Won by Product Category"
     _dimension_name = 'product_category'
 
-    product_category = fields.Many2One('product.category', "Product Category")
+    product_category = fields.Many2One(
+        'product.category', "Product Category",
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
 
     @classmethod
     def _from(cls, opportunity):

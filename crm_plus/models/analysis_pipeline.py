@@ -10,6 +10,7 @@ from sql.functions import DateTrunc
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
+from trytond.pyson import Eval
 
 from .analysis import (
     _product_lines_where, analysis_where, company_amount, company_currency,
@@ -90,7 +91,12 @@ class CycleByProduct(CycleMixin):
     __string__ = "Deal Cycle by Product"
     _dimension_name = 'product'
 
-    product = fields.Many2One('product.product', "Product")
+    product = fields.Many2One(
+        'product.product', "Product",
+        context={
+            'company': Eval('company', -1),
+            },
+        depends={'company'})
 
     @classmethod
     def _from(cls, opportunity):
