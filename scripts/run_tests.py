@@ -33,7 +33,12 @@ def main():
         help="run the test classes, and the tests of each, in an order "
         "drawn from SEED: the tests pass in any order")
     parser.add_argument(
+        '--jobs', type=int, default=1, metavar='N',
+        help="run the test classes and scenarios in N processes at once "
+        "(each on its own in-memory database: SQLite only)")
+    parser.add_argument(
         '--alone', action='store_true', help=argparse.SUPPRESS)
+    parser.add_argument('--shard', help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     import trytond.modules.crm_plus.tests as tests_package
@@ -54,47 +59,108 @@ def main():
         suite = _shuffled(suite, args.shuffle)
         print(f"Order drawn from seed {args.shuffle}", file=sys.stderr)
     start = time.monotonic()
-    result = unittest.TextTestRunner(
-        verbosity=2 if args.verbose else 1).run(suite)
-    # A test whose subtests fail is reported once per subtest: count tests.
-    failed = len({
-            getattr(test, 'test_case', test).id()
-            for test, _ in result.failures + result.errors}) + len(
-        result.unexpectedSuccesses)
-    passed = result.testsRun - failed - len(result.skipped)
-    counts = [passed, failed, len(result.skipped), result.testsRun]
-    if args.alone:
+    if args.shard:
+        # One of the processes of --jobs: its share of the groups of tests,
+        # a class or a scenario kept whole so that its set-up runs once.
+        index, jobs = map(int, args.shard.split('/'))
+        suite = unittest.TestSuite(
+            t for group in _share(_groups(suite), index, jobs)
+            for t in group)
+    if args.jobs > 1 and not (args.alone or args.shard):
+        counts, returncodes = [0, 0, 0, 0], []
+        children = [subprocess.Popen(
+                [sys.executable, __file__, '--shard', f'{i}/{args.jobs}']
+                + _without_jobs(sys.argv[1:]),
+                stdout=subprocess.PIPE, text=True)
+            for i in range(args.jobs)]
+        for child in children:
+            counts = _add_counts(counts, child.communicate()[0])
+            returncodes.append(child.returncode)
+    else:
+        result = unittest.TextTestRunner(
+            verbosity=2 if args.verbose else 1).run(suite)
+        # A test whose subtests fail is reported once per subtest: count
+        # tests.
+        failed = len({
+                getattr(test, 'test_case', test).id()
+                for test, _ in result.failures + result.errors}) + len(
+            result.unexpectedSuccesses)
+        passed = result.testsRun - failed - len(result.skipped)
+        counts = [passed, failed, len(result.skipped), result.testsRun]
+        returncodes = []
+    if args.alone or args.shard:
+        # A child reports its counts to the parent.
         print("alone:", *counts)
         return 0
     # The tests that commit to the database run in a process of their own,
     # on a database of their own.
     sys.stdout.flush()
     child = subprocess.run(
-        [sys.executable, __file__, '--alone'] + sys.argv[1:],
+        [sys.executable, __file__, '--alone']
+        + _without_jobs(sys.argv[1:]),
         stdout=subprocess.PIPE, text=True)
-    for line in child.stdout.splitlines():
+    counts = _add_counts(counts, child.stdout)
+    returncodes.append(child.returncode)
+    passed, failed, skipped, ran = counts
+    failed += sum(1 for r in returncodes if r)
+    print(f"Took {time.monotonic() - start:.0f}s")
+    print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
+    return 0 if failed == 0 and ran else 1
+
+
+def _without_jobs(arguments):
+    "The arguments without --jobs and its value"
+    result = []
+    arguments = iter(arguments)
+    for argument in arguments:
+        if argument == '--jobs':
+            next(arguments, None)
+        elif not argument.startswith('--jobs='):
+            result.append(argument)
+    return result
+
+
+def _add_counts(counts, output):
+    "The counts plus those of a child's output, whose other lines it prints"
+    for line in output.splitlines():
         if line.startswith('alone: '):
             counts = [a + int(b) for a, b in zip(counts, line.split()[1:])]
         else:
             print(line)
-    passed, failed, skipped, ran = counts
-    if child.returncode:
-        failed += 1
-    print(f"Took {time.monotonic() - start:.0f}s")
-    print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
-    return 0 if failed == 0 and ran else 1
+    return counts
+
+
+def _groups(suite):
+    "The tests of the suite by class, a scenario being a class of its own"
+    classes = defaultdict(list)
+    for test in _tests(suite):
+        classes[type(test), getattr(test, '_dt_test', None)
+            and test.id()].append(test)
+    return list(classes.values())
+
+
+def _share(groups, index, jobs):
+    """The groups of the index-th of jobs processes: the heaviest first to
+    the least loaded, a scenario weighing as much as ten unit tests (it
+    sets up its own database), so that the processes end together; every
+    process computes the same shares"""
+    def weight(group):
+        return 10 if getattr(group[0], '_dt_test', None) else len(group)
+    loads = [0] * jobs
+    shares = [[] for _ in range(jobs)]
+    order = sorted(range(len(groups)), key=lambda i: -weight(groups[i]))
+    for i in order:
+        least = loads.index(min(loads))
+        loads[least] += weight(groups[i])
+        shares[least].append(i)
+    return [groups[i] for i in sorted(shares[index])]
 
 
 def _shuffled(suite, seed):
     """The tests of the suite, each class kept together so that its
     fixtures are set up once, in an order drawn from seed"""
     rng = random.Random(seed)
-    classes = defaultdict(list)
-    for test in _tests(suite):
-        # A scenario is a class of its own.
-        classes[type(test), getattr(test, '_dt_test', None)
-            and test.id()].append(test)
-    groups = list(classes.values())
+    groups = _groups(suite)
     rng.shuffle(groups)
     for group in groups:
         rng.shuffle(group)
