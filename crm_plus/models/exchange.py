@@ -432,9 +432,10 @@ class ContactImportStart(ModelView):
         [(None, "Detect")] + FORMATS, "Format",
         help="Leave empty to detect the format from the file.")
     # What the file holds and the default of each contact, kept in the
-    # session by the preview so that the file is read and matched once;
-    # never shown. Here rather than on the preview, whose values the
-    # client posts back.
+    # session by the preview so that the file is read once; never shown.
+    # A client may post them back changed, as any value of a wizard: the
+    # import matches the contacts that update a partner again
+    # (check_targets).
     reading = fields.Text("Reading", readonly=True)
     defaults = fields.Text("Defaults", readonly=True)
     # The numbers of the contacts listed by the preview, page after page,
