@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-    Rpc, TIMEOUT, logIn, openCrmMenu, page, screenshot, settled, stamp,
-    startBrowser, step, stopBrowser,
+    Rpc, TIMEOUT, assertValue, logIn, openCrmMenu, page, screenshot, settled,
+    stamp, startBrowser, step, stopBrowser,
 } from './support.mjs';
 
 const organisation = `E2E Import Org ${stamp}`;
@@ -360,6 +360,10 @@ test('a large preview is turned page by page and keeps the choices', {
         await settled();
         const value = async (name) => dialog()
             .locator(`input[type="text"][name="${name}"]`).inputValue();
+        // The client fills the page's fields once it has drawn the 200
+        // lines of the list: on a slow machine, after its calls ended.
+        await assertValue(dialog()
+            .locator('input[type="text"][name="pages"]'), '2');
         assert.deepEqual([await value('page'), await value('pages')],
             ['1', '2']);
         // The list of the dialog counts its lines (it draws them as the
