@@ -583,4 +583,3 @@ class LeadSourceAnalysis(KeptRowsMixin, ModelSQL, ModelView):
                 where=period_where(opportunity.start_date)
                 & analysis_where(opportunity),
                 group_by=[opportunity.company, opportunity.lead_source]))
-

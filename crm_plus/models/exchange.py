@@ -868,7 +868,6 @@ class ContactImport(Wizard):
         if matches is None:
             matches = dict(zip((c.number for c in contacts),
                     Party.match_import_contacts(contacts)))
-        defaults = load_session(self.start.defaults, {})
         decisions = load_session(self.start.decisions, {})
         lines, parties = [], []
         for contact in contacts:

@@ -12,7 +12,8 @@ from trytond.report import Report
 from trytond.transaction import Transaction
 from trytond.wizard import Button, StateReport, StateView, Wizard
 
-from ..reports import opportunity_xml
+from ..reports import forecast_xml, opportunity_xml
+from ..reports.forecast_xlsx import forecast_ids
 from ..reports.xlsx_tools import report_action
 from .mixins import OrganisationFilterMixin, ReportContextMixin, subtree_ids
 
@@ -123,9 +124,7 @@ class OpportunityXml(Report):
 
     @classmethod
     def execute(cls, ids, data):
-        pool = Pool()
-        Company = pool.get('company.company')
-        Opportunity = pool.get('sale.opportunity')
+        Opportunity = Pool().get('sale.opportunity')
         action_report = report_action(cls.__name__, data)
         if data.get('domain') is not None:
             # Searched as the user: the record rules choose what is read.
@@ -133,13 +132,39 @@ class OpportunityXml(Report):
                     data['domain'], order=[('id', 'ASC')])]
         ids = list(map(int, ids))
         cls.check_access(action_report, 'sale.opportunity', ids)
-        company_id = Transaction().context.get('company')
-        company_name = Company(company_id).rec_name if company_id else ''
-        content = opportunity_xml.serialize(opportunity_xml.build(
-                Opportunity.browse(ids), company_name))
-        errors = opportunity_xml.validation_errors(content)
-        if errors:
-            raise UserError(gettext(
-                    'crm_plus.msg_exports_xml_invalid',
-                    errors='\n'.join(errors[:10])))
+        content = checked_xml(opportunity_xml, opportunity_xml.build(
+                Opportunity.browse(ids), _company_name()),
+            'crm_plus.msg_exports_xml_invalid')
+        return ('xml', content, False, action_report.name)
+
+
+def _company_name():
+    Company = Pool().get('company.company')
+    company_id = Transaction().context.get('company')
+    return Company(company_id).rec_name if company_id else ''
+
+
+def checked_xml(module, document, message):
+    """The bytes of document, refused with message when they do not follow
+    the schema of the export module"""
+    content = module.serialize(document)
+    errors = module.validation_errors(content)
+    if errors:
+        raise UserError(gettext(message, errors='\n'.join(errors[:10])))
+    return content
+
+
+class ForecastXml(Report):
+    "Forecasts as an XML file validated against the published schema"
+    __name__ = 'crm.forecast.xml'
+
+    @classmethod
+    def execute(cls, ids, data):
+        Forecast = Pool().get('crm.forecast')
+        action_report = report_action(cls.__name__, data)
+        ids = forecast_ids(ids)
+        cls.check_access(action_report, 'crm.forecast', ids)
+        content = checked_xml(forecast_xml, forecast_xml.build(
+                Forecast.browse(ids), _company_name()),
+            'crm_plus.msg_exports_forecast_xml_invalid')
         return ('xml', content, False, action_report.name)

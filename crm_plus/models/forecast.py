@@ -1,236 +1,38 @@
 # This file is part of crm_plus.  The COPYRIGHT file at the top level of
 # this repository contains the full copyright notices and license terms.
-"""Sales periods and forecasts.
+"""Forecasts per sales period and salesperson or team
 
-A sales period is a month or a quarter of a fiscal year of the company.
-Managers open it and close it; a forecast per period and salesperson (or
-per sales team, for the roll-up of its hierarchy) holds the quota that the
-manager sets and the commit that the salesperson submits, beside the
-figures computed from the opportunities expected to close in the period.
-Closing the period stores these figures: they no longer change, and the
-forecast can no longer be edited.
+A forecast per period and salesperson (or per sales team, for the roll-up
+of its hierarchy) holds the quota that the manager sets and the commit that
+the salesperson submits, beside the figures computed from the opportunities
+expected to close in the period. Closing the period stores these figures:
+they no longer change, and the forecast can no longer be edited.
 """
-import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
-from sql import Cast, Literal, Null
+from sql import Cast, Column, Literal, Null
 from sql.aggregate import Sum
-from sql.conditionals import Case, Coalesce, NullIf
+from sql.conditionals import Case, Coalesce
 
 from trytond.i18n import gettext
-from trytond.model import (
-    Index, ModelSQL, ModelView, Unique, Workflow, fields)
+from trytond.model import Index, ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Bool, Eval, If
+from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction, without_check_access
-from trytond.wizard import Button, StateTransition, StateView, Wizard
 
-from .guard import ReadonlyGuardMixin
+from .sales_period import PERIOD_STATES
 from .stage import OPEN_STATES
 from .visibility import _visibility_context
 
-PERIOD_TYPES = [
-    ('month', "Month"),
-    ('quarter', "Quarter"),
-    ]
-PERIOD_STATES = [
-    ('draft', "Draft"),
-    ('open', "Open"),
-    ('closed', "Closed"),
-    ]
 # The figures computed from the opportunities, stored when the period
 # closes under the name prefixed with "frozen_".
 FIGURES = ['pipeline', 'weighted_pipeline', 'best_case', 'won']
 # The models whose record rules use the forecast context below.
 FORECAST_MODELS = {'crm.forecast', 'crm.forecast.line'}
-
-
-class SalesPeriod(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
-    "Sales Period"
-    __name__ = 'crm.sales_period'
-    __string__ = "Sales Period"
-    _closed_states = {'closed'}
-
-    _draft = {'readonly': Eval('state') != 'draft'}
-
-    name = fields.Char("Name", required=True, states=_draft)
-    company = fields.Many2One(
-        'company.company', "Company", required=True, states=_draft)
-    fiscalyear = fields.Many2One(
-        'account.fiscalyear', "Fiscal Year", ondelete='RESTRICT',
-        domain=[('company', '=', Eval('company', -1))], states=_draft)
-    type = fields.Selection(PERIOD_TYPES, "Type", required=True, states=_draft)
-    start_date = fields.Date(
-        "Start Date", required=True, states=_draft,
-        domain=[('start_date', '<=', Eval('end_date', None))])
-    end_date = fields.Date(
-        "End Date", required=True, states=_draft,
-        domain=[('end_date', '>=', Eval('start_date', None))])
-    state = fields.Selection(PERIOD_STATES, "State", readonly=True,
-        required=True, sort=False)
-    forecasts = fields.One2Many('crm.forecast', 'period', "Forecasts",
-        readonly=True)
-
-    del _draft
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        t = cls.__table__()
-        cls._sql_constraints += [
-            ('period_unique',
-                Unique(t, t.company, t.type, t.start_date),
-                'crm_plus.msg_sales_period_unique'),
-            ]
-        cls._sql_indexes.add(
-            Index(t, (t.start_date, Index.Range()),
-                (t.end_date, Index.Range())))
-        cls._order = [
-            ('start_date', 'DESC'), ('type', 'ASC'), ('id', 'DESC')]
-        cls._transitions |= {
-            ('draft', 'open'),
-            ('open', 'closed'),
-            }
-        cls._buttons.update({
-                'open': {
-                    'invisible': Eval('state') != 'draft',
-                    'depends': ['state'],
-                    },
-                'close': {
-                    'invisible': Eval('state') != 'open',
-                    'depends': ['state'],
-                    },
-                })
-
-    @staticmethod
-    def default_company():
-        return Transaction().context.get('company')
-
-    @classmethod
-    def default_type(cls):
-        return 'month'
-
-    @classmethod
-    def default_state(cls):
-        return 'draft'
-
-    @classmethod
-    def validate_fields(cls, periods, field_names):
-        super().validate_fields(periods, field_names)
-        if field_names & {'start_date', 'end_date', 'fiscalyear'}:
-            for period in periods:
-                fiscalyear = period.fiscalyear
-                if fiscalyear and not (
-                        fiscalyear.start_date <= period.start_date
-                        and period.end_date <= fiscalyear.end_date):
-                    raise ValidationError(gettext(
-                            'crm_plus.msg_sales_period_fiscalyear',
-                            period=period.rec_name,
-                            fiscalyear=fiscalyear.rec_name))
-
-    @classmethod
-    def delete(cls, periods):
-        for period in periods:
-            if period.state != 'draft':
-                raise AccessError(gettext(
-                        'crm_plus.msg_sales_period_delete',
-                        period=period.rec_name))
-        super().delete(periods)
-
-    @classmethod
-    @ModelView.button
-    @Workflow.transition('open')
-    def open(cls, periods):
-        pass
-
-    @classmethod
-    @ModelView.button
-    @Workflow.transition('closed')
-    def close(cls, periods):
-        Forecast = Pool().get('crm.forecast')
-        forecasts = Forecast.search([('period', 'in', [p.id for p in periods])])
-        # Stored while the period is still open (the transition writes the
-        # state afterwards), from the opportunities as they are now.
-        Forecast.freeze(forecasts)
-
-    @classmethod
-    def create_periods(cls, fiscalyear):
-        """Create the months and quarters of the fiscal year that do not
-        exist yet and return them"""
-        existing = {(p.type, p.start_date) for p in cls.search([
-                    ('company', '=', fiscalyear.company.id),
-                    ('start_date', '>=', fiscalyear.start_date),
-                    ('start_date', '<=', fiscalyear.end_date),
-                    ])}
-        months = []
-        start = fiscalyear.start_date
-        while start <= fiscalyear.end_date:
-            end = min(start + relativedelta(months=1, days=-1),
-                fiscalyear.end_date)
-            months.append((start, end))
-            start = end + datetime.timedelta(days=1)
-        to_create = []
-
-        def add(type_, name, start, end):
-            if (type_, start) not in existing:
-                to_create.append({
-                        'name': name,
-                        'company': fiscalyear.company.id,
-                        'fiscalyear': fiscalyear.id,
-                        'type': type_,
-                        'start_date': start,
-                        'end_date': end,
-                        })
-        for start, end in months:
-            add('month', start.strftime('%Y-%m'), start, end)
-        # The quarters of the fiscal year, counted from its first month.
-        for number, index in enumerate(range(0, len(months), 3), 1):
-            quarter = months[index:index + 3]
-            add('quarter', '%s Q%s' % (fiscalyear.name, number),
-                quarter[0][0], quarter[-1][1])
-        return cls.create(to_create)
-
-
-class SalesPeriodCreateStart(ModelView):
-    "Create Sales Periods"
-    __name__ = 'crm.sales_period.create.start'
-    __string__ = "Create Sales Periods"
-
-    company = fields.Many2One('company.company', "Company", required=True)
-    fiscalyear = fields.Many2One(
-        'account.fiscalyear', "Fiscal Year", required=True,
-        domain=[('company', '=', Eval('company', -1))],
-        help="The months and the quarters of this fiscal year are created, "
-        "except those that exist.")
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-    @classmethod
-    def default_fiscalyear(cls):
-        context = Transaction().context
-        if context.get('active_model') == 'account.fiscalyear':
-            return context.get('active_id')
-
-
-class SalesPeriodCreate(Wizard):
-    "Create Sales Periods"
-    __name__ = 'crm.sales_period.create'
-    start = StateView('crm.sales_period.create.start',
-        'crm_plus.sales_period_create_start_view_form', [
-            Button("Cancel", 'end', 'tryton-cancel'),
-            Button("Create", 'create_', 'tryton-ok', default=True),
-            ])
-    create_ = StateTransition()
-
-    def transition_create_(self):
-        Pool().get('crm.sales_period').create_periods(self.start.fiscalyear)
-        return 'end'
 
 
 def _amount(value, currency):
@@ -504,6 +306,19 @@ class Forecast(ModelSQL, ModelView):
         if to_write:
             with without_check_access():
                 cls.write(*to_write)
+
+    @classmethod
+    def thaw(cls, forecasts):
+        "Drop the figures stored at the close: they follow the deals again"
+        # In SQL: the period is still closed while it reopens, and a
+        # forecast of a closed period refuses every write.
+        table = cls.__table__()
+        cursor = Transaction().connection.cursor()
+        for sub_ids in grouped_slice([f.id for f in forecasts]):
+            cursor.execute(*table.update(
+                    [Column(table, 'frozen_' + n) for n in FIGURES],
+                    [Null] * len(FIGURES),
+                    where=reduce_ids(table.id, sub_ids)))
 
     @classmethod
     def _team_employees(cls, team_ids):
@@ -797,150 +612,6 @@ class ForecastLine(ModelSQL, ModelView):
         before = cls._lines_before(forecasts)
         super().delete(lines)
         cls._follow_lines(forecasts, before)
-
-
-class AccuracyContext(ModelView):
-    "Forecast Accuracy Context"
-    __name__ = 'crm.forecast.accuracy.context'
-    __string__ = "Forecast Accuracy Context"
-
-    company = fields.Many2One('company.company', "Company", required=True)
-    period_type = fields.Selection([(None, "")] + PERIOD_TYPES, "Period Type",
-        help="Leave empty to show the months and the quarters.")
-    from_period = fields.Many2One(
-        'crm.sales_period', "From Period",
-        domain=[('company', '=', Eval('company', -1))],
-        help="Only the periods starting from the start of this one.")
-    to_period = fields.Many2One(
-        'crm.sales_period', "To Period",
-        domain=[('company', '=', Eval('company', -1))],
-        help="Only the periods ending by the end of this one.")
-    from_date = fields.Date("From Date",
-        help="Only the periods starting on or after this date.")
-    to_date = fields.Date("To Date",
-        help="Only the periods ending on or before this date.")
-    team = fields.Many2One(
-        'crm.team', "Sales Team",
-        domain=[('company', '=', Eval('company', -1))],
-        help="Only the forecasts of this team, of its sub-teams "
-        "and of their members.")
-    employee = fields.Many2One(
-        'company.employee', "Salesperson",
-        domain=[('company', '=', Eval('company', -1))],
-        help="Only the forecasts of this salesperson.")
-
-    @classmethod
-    def default_company(cls):
-        return Transaction().context.get('company')
-
-
-class Accuracy(ModelSQL, ModelView):
-    "Forecast Accuracy"
-    __name__ = 'crm.forecast.accuracy'
-    __string__ = "Forecast Accuracy"
-
-    forecast = fields.Many2One('crm.forecast', "Forecast")
-    period = fields.Many2One('crm.sales_period', "Sales Period")
-    start_date = fields.Date("Start Date")
-    company = fields.Many2One('company.company', "Company")
-    employee = fields.Many2One('company.employee', "Salesperson")
-    team = fields.Many2One('crm.team', "Sales Team")
-    currency = fields.Function(
-        fields.Many2One('currency.currency', "Currency"), 'get_currency')
-    quota = Monetary("Quota", currency='currency', digits='currency')
-    commit = Monetary("Commit", currency='currency', digits='currency',
-        help="The adjusted commit, else the submitted one.")
-    weighted_pipeline = Monetary(
-        "Weighted Pipeline", currency='currency', digits='currency',
-        help="The weighted pipeline when the period closed.")
-    won = Monetary("Won", currency='currency', digits='currency',
-        help="The amount won when the period closed.")
-    commit_accuracy = fields.Float(
-        "Won / Commit", digits=(16, 4),
-        help="The amount won divided by the commit.")
-    weighted_accuracy = fields.Float(
-        "Won / Weighted", digits=(16, 4),
-        help="The amount won divided by the weighted pipeline.")
-
-    @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order = [
-            ('start_date', 'DESC'), ('team', 'ASC NULLS FIRST'),
-            ('id', 'ASC')]
-
-    @classmethod
-    def table_query(cls):
-        pool = Pool()
-        Forecast = pool.get('crm.forecast')
-        Period = pool.get('crm.sales_period')
-        Rule = pool.get('ir.rule')
-        context = Transaction().context
-        forecast, period = Forecast.__table__(), Period.__table__()
-
-        where = ((period.state == 'closed')
-            & (period.company == context.get('company', -1)))
-        if context.get('period_type'):
-            where &= period.type == context['period_type']
-        if context.get('from_period'):
-            where &= period.start_date >= Period(
-                context['from_period']).start_date
-        if context.get('to_period'):
-            where &= period.end_date <= Period(context['to_period']).end_date
-        if context.get('from_date'):
-            where &= period.start_date >= context['from_date']
-        if context.get('to_date'):
-            where &= period.end_date <= context['to_date']
-        if context.get('team'):
-            team_id = context['team']
-            employees = Forecast._team_employees([team_id])[team_id]
-            teams = cls._subtree(team_id)
-            where &= (forecast.team.in_(teams)
-                | forecast.employee.in_(list(employees) or [-1]))
-        if context.get('employee'):
-            where &= forecast.employee == context['employee']
-        # The forecasts the user may read, as the forecasts' list shows.
-        if Rule.domain_get(Forecast.__name__, mode='read'):
-            where &= forecast.id.in_(
-                Rule.query_get(Forecast.__name__, mode='read'))
-
-        numeric = cls.commit.sql_type().base
-        float_ = cls.commit_accuracy.sql_type().base
-        commit = Coalesce(forecast.commit_adjusted, forecast.commit_submitted)
-        weighted = Coalesce(forecast.frozen_weighted_pipeline, 0)
-        won = Coalesce(forecast.frozen_won, 0)
-        return forecast.join(period,
-            condition=forecast.period == period.id
-            ).select(
-            forecast.id.as_('id'),
-            forecast.id.as_('forecast'),
-            period.id.as_('period'),
-            period.start_date.as_('start_date'),
-            period.company.as_('company'),
-            forecast.employee.as_('employee'),
-            forecast.team.as_('team'),
-            Cast(forecast.quota, numeric).as_('quota'),
-            Cast(commit, numeric).as_('commit'),
-            Cast(weighted, numeric).as_('weighted_pipeline'),
-            Cast(won, numeric).as_('won'),
-            (Cast(won, float_) / NullIf(Cast(commit, float_), 0)
-                ).as_('commit_accuracy'),
-            (Cast(won, float_) / NullIf(Cast(weighted, float_), 0)
-                ).as_('weighted_accuracy'),
-            where=where)
-
-    @classmethod
-    def _subtree(cls, team_id):
-        pool = Pool()
-        Team = pool.get('crm.team')
-        with without_check_access(), Transaction().set_context(
-                active_test=False):
-            return [t.id for t in Team.search([
-                        ('parent', 'child_of', [team_id]),
-                        ])]
-
-    def get_currency(self, name):
-        return self.company.currency.id if self.company else None
 
 
 class Rule(metaclass=PoolMeta):

@@ -2,57 +2,29 @@
 # this repository contains the full copyright notices and license terms.
 """Opportunities as an XML document of the schema opportunity.xsd, checked
 against that schema before it is handed out"""
-import datetime
 import os
 
-from lxml import etree
+from . import xml_tools
+from .xml_tools import serialize  # noqa: F401 (the module's interface)
 
 NAMESPACE = 'urn:crm-plus:opportunities:1'
 SCHEMA_PATH = os.path.join(os.path.dirname(__file__), 'opportunity.xsd')
 
-_schema = None
 
-
-def schema():
-    "The XML Schema of the export, parsed once per process"
-    global _schema
-    if _schema is None:
-        _schema = etree.XMLSchema(etree.parse(SCHEMA_PATH))
-    return _schema
-
-
+# NAMESPACE read at each call: the tests change it to produce an invalid
+# document.
 def _element(parent, name, value=None):
-    element = etree.SubElement(parent, '{%s}%s' % (NAMESPACE, name))
-    if value is not None:
-        element.text = _text(value)
-    return element
+    return xml_tools.element(NAMESPACE, parent, name, value)
 
 
 def _optional(parent, name, value):
-    "An element for value, none when there is no value"
-    if value is not None and value != '':
-        return _element(parent, name, value)
-
-
-def _text(value):
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        # The probability: no binary noise in a decimal of the schema.
-        return format(round(value, 6), 'f').rstrip('0').rstrip('.') or '0'
-    return str(value)
+    return xml_tools.optional(NAMESPACE, parent, name, value)
 
 
 def build(opportunities, company_name, now=None):
     """The document of the opportunities, sale.opportunity records read in
     the language of the export"""
-    root = etree.Element(
-        '{%s}opportunities' % NAMESPACE, nsmap={None: NAMESPACE})
-    root.set('company', company_name)
-    root.set('created', (now or datetime.datetime.now(
-                datetime.timezone.utc)).replace(microsecond=0).isoformat())
+    root = xml_tools.root(NAMESPACE, 'opportunities', company_name, now)
     for opportunity in opportunities:
         element = _element(root, 'opportunity')
         element.set('id', str(opportunity.id))
@@ -105,16 +77,4 @@ def build(opportunities, company_name, now=None):
 def validation_errors(content):
     """The errors of the document of bytes content against the schema, as
     lines of text; none when the document is valid"""
-    validator = schema()
-    # Parsed again from its bytes: what is checked is what is handed out,
-    # and the errors tell its lines.
-    if validator.validate(etree.fromstring(content)):
-        return []
-    return ['%s:%s: %s' % (e.line, e.column, e.message)
-        for e in validator.error_log]
-
-
-def serialize(document):
-    "The bytes of document, encoded in UTF-8 with its declaration"
-    return etree.tostring(
-        document, xml_declaration=True, encoding='UTF-8', pretty_print=True)
+    return xml_tools.validation_errors(SCHEMA_PATH, content)

@@ -82,4 +82,3 @@ class CreditTestCase(unittest.TestCase):
                         records, ['overdue_amount', 'credit_blocked'])
                 counts.append(len(queries))
             self.assertEqual(counts[0], counts[1])
-

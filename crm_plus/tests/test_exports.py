@@ -9,7 +9,7 @@ from decimal import Decimal
 import openpyxl
 from lxml import etree
 
-from trytond.modules.crm_plus.reports import opportunity_xml
+from trytond.modules.crm_plus.reports import forecast_xml, opportunity_xml
 from trytond.modules.crm_plus.reports.xlsx_tools import (
     Workbook, excel_date_format, sheet_name)
 
@@ -107,3 +107,44 @@ class OpportunitySchemaTestCase(unittest.TestCase):
         content = opportunity_xml.serialize(root)
         self.assertTrue(content.startswith(
                 b"<?xml version='1.0' encoding='UTF-8'?>"))
+
+
+class ForecastSchemaTestCase(unittest.TestCase):
+    "The published schema of the forecasts' XML export"
+
+    def document(self, forecast=''):
+        return (
+            '<forecasts xmlns="urn:crm-plus:forecasts:1" '
+            'company="Acme" created="2031-01-02T10:00:00+00:00">'
+            + forecast + '</forecasts>').encode()
+
+    def forecast(self, who='<salesperson>Ana</salesperson>', won='10.00',
+            state='open'):
+        return (
+            '<forecast id="1"><period><name>2031-01</name><type>month</type>'
+            '<start-date>2031-01-01</start-date>'
+            '<end-date>2031-01-31</end-date><state>%s</state></period>'
+            '%s<currency>EUR</currency><pipeline>0</pipeline>'
+            '<weighted-pipeline>0</weighted-pipeline>'
+            '<best-case>10.00</best-case><won>%s</won><committed/>'
+            '</forecast>' % (state, who, won))
+
+    def test_valid(self):
+        "A salesperson's and a team's forecast follow the schema"
+        for who in ['<salesperson>Ana</salesperson>', '<team>Sales</team>']:
+            self.assertEqual(forecast_xml.validation_errors(
+                    self.document(self.forecast(who=who))), [])
+
+    def test_invalid(self):
+        "Both a salesperson and a team, negative amounts, bad states fail"
+        for document in [
+                self.document(self.forecast(
+                        who='<salesperson>Ana</salesperson>'
+                        '<team>Sales</team>')),
+                self.document(self.forecast(who='')),
+                self.document(self.forecast(won='-1')),
+                self.document(self.forecast(state='frozen')),
+                ]:
+            errors = forecast_xml.validation_errors(document)
+            self.assertTrue(errors, document)
+            self.assertRegex(errors[0], r'^\d+:\d+: ')

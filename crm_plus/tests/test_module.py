@@ -846,20 +846,21 @@ class CrmPlusTestCase(
             self.assertEqual(
                 [o.warning_count for o in Opportunity.browse(opportunities)],
                 [0, 1, 0, 0, 1, 0])
+            ids = [o.id for o in opportunities]
+
+            # Among the opportunities of the test: those another test
+            # left in the database do not count.
+            def search(clause):
+                return set(Opportunity.search([clause, ('id', 'in', ids)]))
             self.assertEqual(
-                Opportunity.search([('warnings', 'in', ['inactive'])]),
-                [idle])
+                search(('warnings', 'in', ['inactive'])), {idle})
+            self.assertEqual(search(('warnings', '=', 'overdue')), {late})
+            self.assertEqual(search(('warnings', '!=', None)), {idle, late})
             self.assertEqual(
-                Opportunity.search([('warnings', '=', 'overdue')]), [late])
-            self.assertEqual(
-                set(Opportunity.search([('warnings', '!=', None)])),
-                {idle, late})
-            self.assertEqual(
-                set(Opportunity.search([('warnings', '=', None)])),
+                search(('warnings', '=', None)),
                 {fresh, called, planned, won})
             self.assertEqual(
-                set(Opportunity.search(
-                        [('warnings', 'not in', ['inactive'])])),
+                search(('warnings', 'not in', ['inactive'])),
                 {fresh, called, planned, late, won})
 
             # The planned call became overdue: nothing planned ahead.
