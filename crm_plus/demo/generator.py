@@ -277,6 +277,7 @@ class Generator:
             self.create_approvals()
             self.create_pricing()
             self.create_credit()
+            self.create_forecasts()
             self.dismiss_setup_wizards()
             self.run_queue()
 
@@ -2169,6 +2170,104 @@ class Generator:
             party.requested_credit_limit = limit.credit_limit_amount * 2
         Party.save(parties)
         Request.request_for(parties, submitter=User(self.admin_user))
+
+    def create_forecasts(self):
+        """The sales periods of the fiscal years; the last three months
+        closed, the current month and quarter open; a forecast per
+        salesperson and per administrative team in each, with quotas near
+        what each salesperson wins in a month, commits near what was won
+        in the closed months and, in the current month, the salespeople's
+        likeliest deals committed"""
+        pool = Pool()
+        FiscalYear = pool.get('account.fiscalyear')
+        Forecast = pool.get('crm.forecast')
+        Line = pool.get('crm.forecast.line')
+        Opportunity = pool.get('sale.opportunity')
+        Period = pool.get('crm.sales_period')
+        # A stream of its own: the draws of the other steps stay the same.
+        rng = random.Random(self.seed + 1)
+        company = self.company.id
+
+        for fiscalyear in FiscalYear.search([('company', '=', company)]):
+            Period.create_periods(fiscalyear)
+        month_start = self.today.replace(day=1)
+        first = month_start
+        for _ in range(3):
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        periods = Period.search([
+                ('company', '=', company),
+                ('end_date', '>=', first),
+                ('start_date', '<=', self.today),
+                ])
+        Period.open(periods)
+
+        won = defaultdict(Decimal)
+        for record in Opportunity.search_read([
+                    ('company', '=', company),
+                    ('state', '=', 'won'),
+                    ], fields_names=['employee', 'amount']):
+            if record['employee']:
+                won[record['employee']] += record['amount'] or Decimal(0)
+        months = max(HISTORY_DAYS / 30, 1)
+        sellers = sorted({e.id for t in self.sellers.values() for e in t})
+        monthly = {e: _round(
+                float(won[e]) / months * rng.uniform(0.8, 1.3), 1000)
+            for e in sellers}
+        team_ids = [self.teams[c].id for c, _, _ in words.ADMINISTRATIVE_TEAMS]
+        team_employees = Forecast._team_employees(team_ids)
+
+        vlist = []
+        for period in periods:
+            factor = 3 if period.type == 'quarter' else 1
+            vlist += [{
+                    'period': period.id, 'employee': e,
+                    'quota': Decimal(monthly[e] * factor),
+                    } for e in sellers]
+            vlist += [{
+                    'period': period.id, 'team': t,
+                    'quota': Decimal(factor * sum(
+                            monthly.get(e, 0) for e in team_employees[t])),
+                    } for t in team_ids]
+        forecasts = Forecast.create(vlist)
+
+        # The closed months: what each salesperson had committed, near what
+        # they won, and a third of the commits adjusted by their manager.
+        closed = [p for p in periods if p.end_date < self.today]
+        past = [f for f in forecasts if f.period in closed and f.employee]
+        figures = Forecast.compute_figures(past)
+        to_write = []
+        for forecast in past:
+            submitted = _round(float(figures[forecast.id]['won'])
+                * rng.uniform(0.8, 1.25), 100)
+            values = {'commit_submitted': Decimal(submitted)}
+            if rng.random() < 1 / 3:
+                values['commit_adjusted'] = Decimal(
+                    _round(submitted * rng.uniform(0.85, 1.1), 100))
+            to_write.extend(([forecast], values))
+        if to_write:
+            Forecast.write(*to_write)
+        Period.close(closed)
+
+        # The current month: each salesperson commits their open deals
+        # expected in it that are at least even odds.
+        current = [f for f in forecasts if f.employee
+            and f.period.type == 'month'
+            and f.period.start_date <= self.today <= f.period.end_date]
+        lines = []
+        for forecast in current:
+            for opportunity in Opportunity.search([
+                        ('company', '=', company),
+                        ('employee', '=', forecast.employee.id),
+                        ('state', 'in', ['opportunity', 'converted']),
+                        ('end_date', '>=', forecast.period.start_date),
+                        ('end_date', '<=', forecast.period.end_date),
+                        ('conversion_probability', '>=', 0.5),
+                        ]):
+                lines.append({
+                        'forecast': forecast.id,
+                        'opportunity': opportunity.id,
+                        })
+        Line.create(lines)
 
     def dismiss_setup_wizards(self):
         """The demo has set up what the host's set-up wizards ask for

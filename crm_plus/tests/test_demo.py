@@ -159,6 +159,33 @@ class DemoTestCase(TestCase):
             for date in [self.today - dt.timedelta(days=366), self.today]:
                 self.assertTrue(Period.find(company, date=date))
 
+    def test_forecasts(self):
+        """The last three months closed with their forecasts frozen, the
+        current month and quarter open, quotas set and deals committed"""
+        with self.transaction():
+            pool = Pool()
+            Forecast = pool.get('crm.forecast')
+            Period = pool.get('crm.sales_period')
+            Accuracy = pool.get('crm.forecast.accuracy')
+            closed = Period.search([('state', '=', 'closed')])
+            self.assertEqual(
+                len([p for p in closed if p.type == 'month']), 3)
+            current, = Period.search([
+                    ('type', '=', 'month'),
+                    ('start_date', '<=', self.today),
+                    ('end_date', '>=', self.today),
+                    ])
+            self.assertEqual(current.state, 'open')
+            forecasts = Forecast.search([('period', '=', current.id)])
+            self.assertTrue([f for f in forecasts if f.team])
+            self.assertTrue(all(f.quota is not None for f in forecasts))
+            frozen = Forecast.search([('period', 'in', closed)])
+            self.assertTrue(frozen)
+            self.assertTrue(
+                all(f.frozen_won is not None for f in frozen))
+            with Transaction().set_context(employee=None):
+                self.assertTrue(Accuracy.search([]))
+
     def test_receivables_report_as_accountant(self):
         "The accountant reads invoiced, paid and overdue amounts"
         with self.transaction():
