@@ -576,6 +576,24 @@ export function readWorkbook(content) {
             }));
 }
 
+// The file the client downloads when click runs: its name and content.
+export async function downloadOf(click) {
+    const downloaded = page.waitForEvent('download');
+    await click();
+    const download = await downloaded;
+    const chunks = [];
+    for await (const chunk of await download.createReadStream()) {
+        chunks.push(chunk);
+    }
+    // The client offers the file in a dialog whose link it clicks.
+    await page.locator('.modal.in', { hasText: 'Download' })
+        .waitFor({ state: 'detached' }).catch(() => {});
+    await settled();
+    return {
+        name: download.suggestedFilename(), content: Buffer.concat(chunks),
+    };
+}
+
 // Export Receivables from the report's Print button (CRM > Reports >
 // Receivables): the dialog of the
 // export, then the workbook downloaded, read.
@@ -601,20 +619,10 @@ export async function exportReceivables(rows) {
             .selectOption({ label: rows });
         await settled();
     }
-    const downloaded = page.waitForEvent('download');
-    await dialog.locator('.modal-footer button', { hasText: 'Export' })
-        .click();
-    const download = await downloaded;
-    assert.match(download.suggestedFilename(), /\.xlsx$/);
-    const chunks = [];
-    for await (const chunk of await download.createReadStream()) {
-        chunks.push(chunk);
-    }
-    // The client offers the file in a dialog whose link it clicks.
-    await page.locator('.modal.in', { hasText: 'Download' })
-        .waitFor({ state: 'detached' }).catch(() => {});
-    await settled();
-    const [header, ...lines] = readWorkbook(Buffer.concat(chunks));
+    const { name, content } = await downloadOf(() => dialog
+        .locator('.modal-footer button', { hasText: 'Export' }).click());
+    assert.match(name, /\.xlsx$/);
+    const [header, ...lines] = readWorkbook(content);
     assert.deepEqual(header.slice(0, 3), ['Opportunity', 'Party', 'Employee']);
     return { form, lines };
 }
