@@ -191,6 +191,7 @@ class QuotationAnalysis(KeptRowsMixin, ModelSQL, ModelView):
         # Grouped by the month's column, as the expected turnover is: the
         # truncation would be two expressions for PostgreSQL.
         float_ = cls.acceptance_rate.sql_cast
+        one = Literal(1)
         accepted_sum, refused_sum = Sum(rows.accepted), Sum(rows.refused)
         list_amount = Sum(rows.list_amount)
         return rows.select(
@@ -208,7 +209,7 @@ class QuotationAnalysis(KeptRowsMixin, ModelSQL, ModelView):
                 / NullIf(float_(accepted_sum + refused_sum), 0)).as_(
                 'acceptance_rate'),
             float_(Case((list_amount > 0,
-                        1 - Sum(rows.priced_amount) / list_amount),
+                        one - Sum(rows.priced_amount) / list_amount),
                     else_=Null)).as_('average_discount'),
             cls.quoted_amount.sql_cast(Sum(rows.amount)).as_(
                 'quoted_amount'),
