@@ -191,7 +191,6 @@ class QuotationAnalysis(KeptRowsMixin, ModelSQL, ModelView):
         # Grouped by the month's column, as the expected turnover is: the
         # truncation would be two expressions for PostgreSQL.
         float_ = cls.acceptance_rate.sql_cast
-        one = Literal(1)
         accepted_sum, refused_sum = Sum(rows.accepted), Sum(rows.refused)
         list_amount = Sum(rows.list_amount)
         return rows.select(
