@@ -58,6 +58,7 @@ PREVIEW_LINES = 200
 # The errors named by the message of a refused import.
 ERRORS_SHOWN = 20
 XLSX_MAGIC = b'PK\x03\x04'
+CREATE_SIZE = 250
 
 
 class HistoryImportError(ValidationError):
@@ -551,13 +552,20 @@ class HistoryReading:
                     # is asked today's price of every product.
                     values['unit_price'] = price
                     values['base_price'] = price
-                    total += deal.currency.round(quantity * price)
+                    if total is not None:
+                        total += deal.currency.round(quantity * price)
+                else:
+                    # Priced by the server when created.
+                    total = None
                 deal.values.setdefault('lines', []).append(values)
+            open_ = deal.values['state'] in {'lead', 'opportunity'}
             # The amount of an open deal with lines is their total, as
             # the server keeps it; a closed deal keeps the amount given.
-            if deal.lines and (deal.values.get('amount') is None
-                    or deal.values['state'] in {'lead', 'opportunity'}):
-                deal.values['amount'] = total
+            if deal.lines and (open_ or deal.values.get('amount') is None):
+                if total is not None:
+                    deal.values['amount'] = total
+                elif open_:
+                    deal.values.pop('amount', None)
             elif deal.values.get('amount') is not None:
                 # In the digits of its currency, as the form rounds it.
                 deal.values['amount'] = deal.currency.round(
@@ -618,7 +626,13 @@ def import_history(data):
         # Created in their final state: a won deal needs no sale, a lost
         # one no wizard, and none goes through the transitions, whose
         # approvals and end dates are those of today's deals.
-        opportunities = Opportunity.create(vlist)
+        opportunities = []
+        # By lists: the host validates the domains of the fields that
+        # depend on each record with a clause per record, and SQLite
+        # refuses queries of a thousand clauses.
+        for start in range(0, len(vlist), CREATE_SIZE):
+            opportunities.extend(
+                Opportunity.create(vlist[start:start + CREATE_SIZE]))
         _backdate_stages(opportunities, deals)
     lines = sum(len(d.values.get('lines', [])) for d in deals)
     return opportunities, parties, lines
