@@ -18,6 +18,7 @@ import zipfile
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
 from trytond.model.exceptions import ValidationError
@@ -63,6 +64,13 @@ CREATE_SIZE = 250
 
 class HistoryImportError(ValidationError):
     pass
+
+
+def _slices(values, clauses=1):
+    "Lists of values for clauses of 'in' that fit in one query each"
+    # A few parameters are kept for the rest of the query.
+    return grouped_slice(
+        list(values), (backend.MAX_QUERY_PARAMS - 10) // clauses)
 
 
 def _message(name, **params):
@@ -356,7 +364,7 @@ class HistoryReading:
         names = self._names('party')
         keys = {n: normalize_name(n) or n.lower() for n in names}
         found = defaultdict(list)
-        for sub_keys in grouped_slice(sorted(set(keys.values()))):
+        for sub_keys in _slices(sorted(set(keys.values()))):
             for party in Party.search(
                     [('name_key', 'in', list(sub_keys))], order=[('id', 'ASC')]):
                 found[party.name_key].append(party)
@@ -385,7 +393,7 @@ class HistoryReading:
         Employee = pool.get('company.employee')
         names = self._names('employee')
         by_name, by_code = defaultdict(set), defaultdict(set)
-        for sub_names in grouped_slice(sorted(names)):
+        for sub_names in _slices(sorted(names), 2):
             sub_names = list(sub_names)
             # Those who have left sold the history too.
             with Transaction().set_context(active_test=False):
@@ -479,7 +487,7 @@ class HistoryReading:
         Currency = pool.get('currency.currency')
         names = self._names('currency')
         currencies = {}
-        for sub_codes in grouped_slice(sorted({n.upper() for n in names})):
+        for sub_codes in _slices(sorted({n.upper() for n in names})):
             for currency in Currency.search(
                     [('code', 'in', list(sub_codes))]):
                 currencies[currency.code] = currency
@@ -500,7 +508,7 @@ class HistoryReading:
         names = {_text(r.get('product')) for d in self.deals
             for _, r in d.lines if r.get('product') is not None}
         by_code, by_name = defaultdict(set), defaultdict(set)
-        for sub_names in grouped_slice(sorted(names)):
+        for sub_names in _slices(sorted(names), 2):
             sub_names = list(sub_names)
             for product in Product.search(['OR',
                         ('code', 'in', sub_names),
@@ -577,7 +585,7 @@ class HistoryReading:
         Opportunity = pool.get('sale.opportunity')
         references = {d.values['reference']: d for d in self.deals
             if d.values.get('reference')}
-        for sub_references in grouped_slice(sorted(references)):
+        for sub_references in _slices(sorted(references)):
             for opportunity in Opportunity.search([
                         ('reference', 'in', list(sub_references)),
                         ('company', '=', self.company.id),
@@ -652,7 +660,7 @@ def _backdate_stages(opportunities, deals):
     user = Transaction().user
     ids = [o.id for o in opportunities]
     rows = []
-    for sub_ids in grouped_slice(ids):
+    for sub_ids in _slices(ids):
         rows.extend(History.search(
                 [('opportunity', 'in', list(sub_ids))], order=[]))
     History.delete(rows)
