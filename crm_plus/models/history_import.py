@@ -368,14 +368,18 @@ class HistoryReading:
             for party in Party.search(
                     [('name_key', 'in', list(sub_keys))], order=[('id', 'ASC')]):
                 found[party.name_key].append(party)
+        # A party to create is created once per key, under the first
+        # spelling of the file.
+        spellings = {}
         for name, deals in names.items():
             parties = found.get(keys[name], [])
             # The exact name settles several partners of one key.
             exact = [p for p in parties if p.name == name]
             if len(parties) > 1 and len(exact) == 1:
                 parties = exact
+            spelling = spellings.setdefault(keys[name], name)
             for deal in deals:
-                deal.party_name = name
+                deal.party_name = name if parties else spelling
                 if len(parties) > 1:
                     deal.error(deal.number, 'ambiguous_party', value=name,
                         parties=', '.join(p.rec_name for p in parties[:5]))
