@@ -13,13 +13,13 @@ only the sales of the opportunities that the user may read.
 from sql import Literal, Null
 from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Case, Coalesce, NullIf
-from sql.functions import DateTrunc
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 
-from .analysis import analysis_where, company_currency, period_where
+from .analysis import (
+    analysis_where, company_currency, period_start, period_where)
 from .mixins import KeptRowsMixin
 from .quotation import SOLD_STATES
 from .receivable import _reference_to
@@ -172,7 +172,7 @@ class QuotationAnalysis(KeptRowsMixin, ModelSQL, ModelView):
             .select(
                 sale.id.as_('id'),
                 opportunity.company.as_('company'),
-                cls.month.sql_cast(DateTrunc('month', date)).as_('month'),
+                cls.month.sql_cast(period_start('month', date)).as_('month'),
                 opportunity.employee.as_('employee'),
                 opportunity.team.as_('team'),
                 Case((sale.revision > 1, one), else_=zero).as_('revision'),
