@@ -183,24 +183,22 @@ def activity_sql(d):
 # price of their product (of the variant, else of the template).
 SALE_AMOUNTS = """SELECT l.sale,
         SUM(COALESCE(l.quantity, 0) * COALESCE(l.unit_price, 0)) AS amount,
-        SUM(CASE WHEN lp.list_price > 0
+        SUM(CASE WHEN COALESCE(vp.list_price, tp.list_price) > 0
             THEN COALESCE(l.quantity, 0) * COALESCE(l.unit_price, 0)
             END) AS priced_amount,
-        SUM(CASE WHEN lp.list_price > 0
+        SUM(CASE WHEN COALESCE(vp.list_price, tp.list_price) > 0
             THEN COALESCE(l.quantity, 0) * u.factor / du.factor
-                * lp.list_price END) AS list_amount
+                * COALESCE(vp.list_price, tp.list_price) END) AS list_amount
     FROM sale_line l
     JOIN sale_sale s ON s.id = l.sale
     LEFT JOIN product_product pr ON pr.id = l.product
     LEFT JOIN product_template pt ON pt.id = pr.template
     LEFT JOIN product_uom u ON u.id = l.unit
     LEFT JOIN product_uom du ON du.id = pt.default_uom
-    LEFT JOIN (SELECT pl.product, pl.template, pl.company,
-            pl.list_price FROM product_list_price pl) lp
-        ON lp.company = s.company AND (lp.product = pr.id
-            OR (lp.product IS NULL AND lp.template = pt.id
-                AND NOT EXISTS (SELECT 1 FROM product_list_price v
-                    WHERE v.product = pr.id AND v.company = s.company)))
+    LEFT JOIN product_list_price vp
+        ON vp.product = pr.id AND vp.company = s.company
+    LEFT JOIN product_list_price tp ON tp.template = pt.id
+        AND tp.product IS NULL AND tp.company = s.company
     WHERE l.type = 'line'
     GROUP BY l.sale"""
 
