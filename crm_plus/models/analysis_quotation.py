@@ -45,10 +45,10 @@ def sale_company_amount(sale, amount, date):
         / Funnel._rate(sale.currency, date))
 
 
-def sale_amounts():
+def sale_amounts(list_prices=True):
     """The SQL sub-query of the amounts of the lines of each sale: their
-    untaxed amount, and for the lines of a product with a list price, their
-    amount and their value at the list price
+    untaxed amount, and with list_prices, for the lines of a product with a
+    list price, their amount and their value at the list price
 
     The list price is that of the variant, else of its template, in the
     company of the sale, for the product's default unit: the quantity of
@@ -61,6 +61,17 @@ def sale_amounts():
     Uom = pool.get('product.uom')
     ListPrice = pool.get('product.list_price')
     line = Line.__table__()
+
+    quantity = Coalesce(line.quantity, 0)
+    amount = quantity * Coalesce(line.unit_price, 0)
+    if not list_prices:
+        # Without the joins of the list prices, which the amount alone
+        # does not need.
+        return line.select(
+            line.sale.as_('sale'),
+            Sum(amount).as_('amount'),
+            where=line.type == 'line',
+            group_by=[line.sale])
     sale = Sale.__table__()
     product = Product.__table__()
     template = Template.__table__()
@@ -68,9 +79,6 @@ def sale_amounts():
     default_unit = Uom.__table__()
     product_price = ListPrice.__table__()
     template_price = ListPrice.__table__()
-
-    quantity = Coalesce(line.quantity, 0)
-    amount = quantity * Coalesce(line.unit_price, 0)
     list_price = Coalesce(product_price.list_price, template_price.list_price)
     list_amount = (quantity * line_unit.factor
         / NullIf(default_unit.factor, 0) * list_price)
@@ -266,7 +274,7 @@ class OrderStatus(KeptRowsMixin, ModelSQL, ModelView):
         Sale = pool.get('sale.sale')
         opportunity = Opportunity.__table__()
         sale = Sale.__table__()
-        amounts = sale_amounts()
+        amounts = sale_amounts(list_prices=False)
         # In the period by the sale date: the day the order was confirmed.
         return (sale
             .join(opportunity, condition=_sale_opportunity(sale, opportunity))
