@@ -212,8 +212,8 @@ class ExpectedTurnover(KeptRowsMixin, ModelSQL, ModelView):
             opportunity.company.as_('company'),
             opportunity.state.as_('state'),
             opportunity.employee.as_('employee'),
-            cls.close_month.sql_cast(
-                period_start('month', opportunity.end_date)).as_('close_month'),
+            cls.close_month.sql_cast(period_start(
+                    'month', opportunity.end_date)).as_('close_month'),
             amount.as_('amount'),
             (amount * opportunity.conversion_probability).as_('weighted'),
             where=opportunity.state.in_(OPEN_STATES)
