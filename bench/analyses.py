@@ -277,8 +277,8 @@ def forecast_sql(d):
             SELECT f.id, m.employee FROM crm_forecast f
             JOIN subtree s ON s.root = f.team
             JOIN crm_team_member m ON m.team = s.team),
-        figures AS (
-            SELECT x.forecast,
+        by_employee AS (
+            SELECT p.id AS period, o.employee,
                 SUM(CASE WHEN o.state IN {open}
                     THEN COALESCE(o.amount, 0) ELSE 0 END) AS pipeline,
                 SUM(CASE WHEN o.state IN {open}
@@ -287,12 +287,18 @@ def forecast_sql(d):
                     ELSE 0 END) AS weighted,
                 SUM(CASE WHEN o.state = 'won'
                     THEN COALESCE(o.amount, 0) ELSE 0 END) AS won
+            FROM crm_sales_period p
+            JOIN sale_opportunity o ON o.company = p.company
+                AND o.end_date >= p.start_date AND o.end_date <= p.end_date
+            WHERE p.state != 'closed' AND p.company = %(company)s
+            GROUP BY p.id, o.employee),
+        figures AS (
+            SELECT x.forecast, SUM(b.pipeline) AS pipeline,
+                SUM(b.weighted) AS weighted, SUM(b.won) AS won
             FROM sellers x
             JOIN crm_forecast f ON f.id = x.forecast
-            JOIN crm_sales_period p ON p.id = f.period AND p.state != 'closed'
-            JOIN sale_opportunity o ON o.employee = x.employee
-                AND o.company = p.company
-                AND o.end_date >= p.start_date AND o.end_date <= p.end_date
+            JOIN by_employee b ON b.period = f.period
+                AND b.employee = x.employee
             GROUP BY x.forecast),
         lines AS (
             SELECT l.forecast, SUM(COALESCE(o.amount, 0)) AS amount
