@@ -13,9 +13,10 @@ industry of the party and the lead source.
 from sql import Cast, Literal, Null, Union, Window
 from sql.aggregate import Avg, Count, Min, Sum
 from sql.conditionals import Case, Coalesce, NullIf
-from sql.functions import DateTrunc, Extract, Round
+from sql.functions import DateTrunc, Extract, Function, Round
 from sql.operators import Concat
 
+from trytond import backend
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
@@ -150,6 +151,28 @@ def analysis_where(opportunity):
     if readable is not None:
         where &= readable
     return where
+
+
+class _Strftime(Function):
+    __slots__ = ()
+    _function = 'STRFTIME'
+
+
+# The first day of a period as SQLite formats it itself: trytond's
+# DATE_TRUNC for SQLite is a Python function, called for every row.
+_SQLITE_PERIOD_STARTS = {
+    'year': '%Y-01-01',
+    'month': '%Y-%m-01',
+    'day': '%Y-%m-%d',
+    }
+
+
+def period_start(period, date):
+    """The SQL expression of the first day of the year, month or day of
+    date (a date or a timestamp), to be cast to a date"""
+    if backend.name == 'sqlite':
+        return _Strftime(_SQLITE_PERIOD_STARTS[period], date)
+    return DateTrunc(period, date)
 
 
 def period_where(date):
@@ -422,13 +445,13 @@ class Tracking(KeptRowsMixin, ModelSQL, ModelView):
         # An event per start and per close of each opportunity, in the
         # period of its date.
         starts = opportunity.select(
-            DateTrunc(period, opportunity.start_date).as_('date'),
+            period_start(period, opportunity.start_date).as_('date'),
             one.as_('created'), zero.as_('won'), zero.as_('lost'),
             zero.as_('closed'),
             where=where)
         opportunity_c = Opportunity.__table__()
         closes = opportunity_c.select(
-            DateTrunc(period, opportunity_c.end_date).as_('date'),
+            period_start(period, opportunity_c.end_date).as_('date'),
             zero.as_('created'),
             Case((opportunity_c.state == 'won', one), else_=zero).as_('won'),
             Case((opportunity_c.state == 'lost', one), else_=zero).as_('lost'),

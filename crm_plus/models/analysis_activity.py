@@ -3,13 +3,12 @@
 """The activities done by the employees, per period (see analysis.py)."""
 from sql.aggregate import Count, Min
 from sql.conditionals import Coalesce
-from sql.functions import DateTrunc
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.pool import Pool
 from trytond.transaction import Transaction
 
-from .analysis import period_where
+from .analysis import period_start, period_where
 from .mixins import (
     KeptRowsMixin, OrganisationFilterMixin, ReportContextMixin, subtree_ids)
 
@@ -119,7 +118,7 @@ class ActivityAnalysis(KeptRowsMixin, ModelSQL, ModelView):
         rows = activity.select(
             activity.id.as_('id'),
             activity.company.as_('company'),
-            cls.date.sql_cast(DateTrunc(period, done)).as_('date'),
+            cls.date.sql_cast(period_start(period, done)).as_('date'),
             activity.employee.as_('employee'),
             activity.type.as_('type'),
             where=where)

@@ -5,7 +5,6 @@ the expected turnover of the open opportunities (see analysis.py)."""
 from sql import Literal, Null
 from sql.aggregate import Avg, Count, Min, Sum
 from sql.conditionals import Case
-from sql.functions import DateTrunc
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
@@ -14,7 +13,7 @@ from trytond.pyson import Eval
 
 from .analysis import (
     _product_lines_where, analysis_where, company_amount, company_currency,
-    period_where)
+    period_start, period_where)
 from .mixins import KeptRowsMixin
 from .stage import OPEN_STATES, days_between
 
@@ -213,8 +212,8 @@ class ExpectedTurnover(KeptRowsMixin, ModelSQL, ModelView):
             opportunity.company.as_('company'),
             opportunity.state.as_('state'),
             opportunity.employee.as_('employee'),
-            cls.close_month.sql_cast(
-                DateTrunc('month', opportunity.end_date)).as_('close_month'),
+            cls.close_month.sql_cast(period_start(
+                    'month', opportunity.end_date)).as_('close_month'),
             amount.as_('amount'),
             (amount * opportunity.conversion_probability).as_('weighted'),
             where=opportunity.state.in_(OPEN_STATES)

@@ -13,13 +13,13 @@ only the sales of the opportunities that the user may read.
 from sql import Literal, Null
 from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Case, Coalesce, NullIf
-from sql.functions import DateTrunc
 
 from trytond.model import ModelSQL, ModelView, fields
 from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 
-from .analysis import analysis_where, company_currency, period_where
+from .analysis import (
+    analysis_where, company_currency, period_start, period_where)
 from .mixins import KeptRowsMixin
 from .quotation import SOLD_STATES
 from .receivable import _reference_to
@@ -45,10 +45,10 @@ def sale_company_amount(sale, amount, date):
         / Funnel._rate(sale.currency, date))
 
 
-def sale_amounts():
+def sale_amounts(list_prices=True):
     """The SQL sub-query of the amounts of the lines of each sale: their
-    untaxed amount, and for the lines of a product with a list price, their
-    amount and their value at the list price
+    untaxed amount, and with list_prices, for the lines of a product with a
+    list price, their amount and their value at the list price
 
     The list price is that of the variant, else of its template, in the
     company of the sale, for the product's default unit: the quantity of
@@ -61,6 +61,17 @@ def sale_amounts():
     Uom = pool.get('product.uom')
     ListPrice = pool.get('product.list_price')
     line = Line.__table__()
+
+    quantity = Coalesce(line.quantity, 0)
+    amount = quantity * Coalesce(line.unit_price, 0)
+    if not list_prices:
+        # Without the joins of the list prices, which the amount alone
+        # does not need.
+        return line.select(
+            line.sale.as_('sale'),
+            Sum(amount).as_('amount'),
+            where=line.type == 'line',
+            group_by=[line.sale])
     sale = Sale.__table__()
     product = Product.__table__()
     template = Template.__table__()
@@ -68,9 +79,6 @@ def sale_amounts():
     default_unit = Uom.__table__()
     product_price = ListPrice.__table__()
     template_price = ListPrice.__table__()
-
-    quantity = Coalesce(line.quantity, 0)
-    amount = quantity * Coalesce(line.unit_price, 0)
     list_price = Coalesce(product_price.list_price, template_price.list_price)
     list_amount = (quantity * line_unit.factor
         / NullIf(default_unit.factor, 0) * list_price)
@@ -172,7 +180,7 @@ class QuotationAnalysis(KeptRowsMixin, ModelSQL, ModelView):
             .select(
                 sale.id.as_('id'),
                 opportunity.company.as_('company'),
-                cls.month.sql_cast(DateTrunc('month', date)).as_('month'),
+                cls.month.sql_cast(period_start('month', date)).as_('month'),
                 opportunity.employee.as_('employee'),
                 opportunity.team.as_('team'),
                 Case((sale.revision > 1, one), else_=zero).as_('revision'),
@@ -266,7 +274,7 @@ class OrderStatus(KeptRowsMixin, ModelSQL, ModelView):
         Sale = pool.get('sale.sale')
         opportunity = Opportunity.__table__()
         sale = Sale.__table__()
-        amounts = sale_amounts()
+        amounts = sale_amounts(list_prices=False)
         # In the period by the sale date: the day the order was confirmed.
         return (sale
             .join(opportunity, condition=_sale_opportunity(sale, opportunity))

@@ -15,7 +15,7 @@ from collections import defaultdict
 from sql import Literal, Null, Window
 from sql.aggregate import Count, Sum
 from sql.conditionals import Case, Coalesce, NullIf
-from sql.functions import Extract
+from sql.functions import Extract, Function
 
 from trytond import backend
 from trytond.i18n import gettext
@@ -41,9 +41,17 @@ ENDED_STATES = {'won', 'lost', 'cancelled'}
 SECONDS_PER_DAY = 24 * 60 * 60
 
 
+class _JulianDay(Function):
+    __slots__ = ()
+    _function = 'JULIANDAY'
+
+
 def days_between(start, end):
     "SQL expression of the days (with fraction) from start to end"
-    # EPOCH is supported by PostgreSQL and by trytond's SQLite functions.
+    if backend.name == 'sqlite':
+        # SQLite's own day numbers: trytond's EXTRACT for SQLite is a
+        # Python function, called for every row.
+        return _JulianDay(end) - _JulianDay(start)
     return (Extract('EPOCH', end) - Extract('EPOCH', start)) / SECONDS_PER_DAY
 
 

@@ -145,9 +145,13 @@ class CrmPlusTestCase(
                 type(employee).search(
                     [('administrative_team', '=', north.id)]),
                 [employee])
+            # Among the employees of the test: another test may have left
+            # some without a team.
             self.assertEqual(
-                type(employee).search(
-                    [('administrative_team', '=', None)]), [])
+                type(employee).search([
+                        ('administrative_team', '=', None),
+                        ('company', '=', company.id),
+                        ]), [])
 
             with self.assertRaises(ValidationError):
                 Team.write([south], {'members': [('add', [employee.id])]})
