@@ -1,0 +1,184 @@
+// The dashboards in the sao web client at 1366x768 with the menu open: the
+// demo's sales manager, a salesperson and the accountant each find their
+// dashboard as the first entry of their CRM menu; it opens with its panels
+// showing the figures that the server gives the same user for the same
+// filters, and nothing scrolls sideways.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import {
+    Rpc, activeTab, decimal, formatted, logIn, logOut, openCrmMenu, page,
+    screenshot, settled, sidewaysOverflows, stamp, startBrowser, step,
+    stopBrowser,
+} from './support.mjs';
+
+const demoPassword = process.env.CRM_PLUS_DEMO_PASSWORD || 'Tryton-CRM-demo';
+const salesperson = 'sales1';
+const manager = 'manager';
+const accountant = 'accountant';
+const salespersonQuota = '4321.00';
+const teamQuota = '98765.00';
+
+// Today as the client's PYSON Date() gives it to the dashboards.
+const now = new Date();
+const jsonDate = (date) => ({
+    __class__: 'date', year: date.getFullYear(),
+    month: date.getMonth() + 1, day: date.getDate(),
+});
+
+let admin;
+
+before(async () => {
+    admin = await Rpc.login();
+    // This month, open, with a forecast of the salesperson and of every
+    // team: the demo has no sales period.
+    const [periodId] = await admin.model('crm.sales_period', 'create', [{
+        name: `E2E ${stamp}`,
+        company: admin.context.company,
+        type: 'month',
+        start_date: jsonDate(new Date(now.getFullYear(), now.getMonth(), 1)),
+        end_date: jsonDate(
+            new Date(now.getFullYear(), now.getMonth() + 1, 0)),
+    }]);
+    await admin.model('crm.sales_period', 'open', [periodId]);
+    const [{ employee }] = await admin.model('res.user', 'search_read',
+        [['login', '=', salesperson]], 0, 1, null, ['employee']);
+    assert.ok(employee, 'the salesperson is an employee');
+    const teams = await admin.model('crm.team', 'search',
+        [['company', '=', admin.context.company]]);
+    assert.ok(teams.length, 'the demo has teams');
+    await admin.model('crm.forecast', 'create', [
+        { period: periodId, employee, quota: decimal(salespersonQuota) },
+        ...teams.map((team) => ({
+            period: periodId, team, quota: decimal(teamQuota) })),
+    ]);
+    await startBrowser();
+    await page.setViewportSize({ width: 1366, height: 768 });
+});
+
+after(stopBrowser);
+
+// The entries of the CRM menu, in their order in the menu.
+async function crmEntries() {
+    return page.evaluate(() => {
+        const rows = [...document.querySelectorAll('#menu .column-char')]
+            .map((cell) => cell.getAttribute('title'));
+        return rows.slice(rows.indexOf('CRM') + 1);
+    });
+}
+
+// The panels of the dashboard shown: their titles and, for each, the
+// values of the fields asked of the records it shows.
+async function panels(fields) {
+    await activeTab().locator('.board .board-action').first().waitFor();
+    await settled(1000);
+    return page.evaluate((names) => {
+        const board = Sao.Tab.tabs.get_current().board;
+        return board.actions.map((action) => ({
+            title: action.title.text(),
+            rows: action.screen.group.map((record) => Object.fromEntries(
+                (names[action.title.text()] || []).map((name) => [
+                    name, record.field_get_client(name)]))),
+        }));
+    }, fields);
+}
+
+// The figures of a report as the server gives them to the user.
+async function serverRows(rpc, model, domain, context, fields) {
+    return rpc.model(model, 'search_read', domain, 0, null, null, fields,
+        { ...rpc.context, ...context });
+}
+
+test('the dashboards of the demo roles', async (t) => {
+    await step(t, 'the manager opens the team dashboard first', async () => {
+        await logIn(manager, demoPassword);
+        await openCrmMenu('Team Dashboard');
+        const entries = await crmEntries();
+        assert.equal(entries[0], 'Team Dashboard');
+        assert.ok(!entries.includes('Receivables Dashboard'));
+        const shown = await panels({
+            'Team Funnel': ['stage', 'number'],
+            'Team Forecasts': ['team', 'quota'],
+        });
+        assert.deepEqual(shown.map((p) => p.title), ['Team Funnel',
+            'Win Rate by Month', 'Team Forecasts',
+            'Opportunities with Warnings']);
+        const rpc = await Rpc.login(manager, demoPassword);
+        const funnel = await serverRows(rpc, 'crm.funnel', [],
+            { employee: null, team: null, territory: null },
+            ['stage.rec_name', 'number']);
+        const counts = shown[0].rows.map((r) => Number(r.number));
+        assert.deepEqual(counts, funnel.map((r) => r.number));
+        assert.ok(counts.reduce((a, b) => a + b, 0) > 0, 'open deals');
+        // The graph draws a bar per stage.
+        assert.ok(await activeTab().locator('.board-action svg')
+            .first().isVisible());
+        // The forecasts of the teams the manager reads, with the quota.
+        const forecasts = shown[2].rows;
+        assert.ok(forecasts.length > 0, 'team forecasts');
+        for (const row of forecasts) {
+            assert.equal(row.quota, formatted(teamQuota, 2));
+        }
+        await activeTab().locator('.board-action', { hasText: 'Team Forecasts' })
+            .getByText(formatted(teamQuota, 2)).first().waitFor();
+        // The win rate has points for the months with deals decided.
+        assert.ok(shown[1].rows.length > 0, 'months of the win rate');
+        await screenshot('dashboard-manager.png');
+        assert.deepEqual(await sidewaysOverflows(), []);
+        await logOut();
+    });
+
+    await step(t, 'a salesperson opens their own dashboard', async () => {
+        await logIn(salesperson, demoPassword);
+        await openCrmMenu('My Dashboard');
+        const entries = await crmEntries();
+        assert.equal(entries[0], 'My Dashboard');
+        assert.ok(!entries.includes('Team Dashboard'));
+        const shown = await panels({
+            'My Pipeline': ['stage', 'number'],
+            'My Forecast': ['quota'],
+        });
+        assert.deepEqual(shown.map((p) => p.title),
+            ['My Activities Due', 'My Pipeline', 'My Forecast']);
+        const rpc = await Rpc.login(salesperson, demoPassword);
+        const funnel = await serverRows(rpc, 'crm.funnel', [],
+            { employee: rpc.context.employee, team: null, territory: null },
+            ['number']);
+        assert.deepEqual(shown[1].rows.map((r) => Number(r.number)),
+            funnel.map((r) => r.number));
+        assert.deepEqual(shown[2].rows,
+            [{ quota: formatted(salespersonQuota, 2) }]);
+        await screenshot('dashboard-salesperson.png');
+        assert.deepEqual(await sidewaysOverflows(), []);
+        await logOut();
+    });
+
+    await step(t, 'the accountant opens the receivables', async () => {
+        await logIn(accountant, demoPassword);
+        await openCrmMenu('Receivables Dashboard');
+        const entries = await crmEntries();
+        assert.equal(entries[0], 'Receivables Dashboard');
+        assert.ok(!entries.includes('My Dashboard'));
+        const shown = await panels({
+            'Overdue by Opportunity': ['opportunity', 'overdue_amount'],
+            'Outstanding Receivables': ['opportunity'],
+        });
+        assert.deepEqual(shown.map((p) => p.title),
+            ['Overdue by Opportunity', 'Outstanding Receivables']);
+        const rpc = await Rpc.login(accountant, demoPassword);
+        const context = { employee: null, team: null, territory: null };
+        const overdue = await serverRows(rpc, 'crm.receivable.report',
+            [['overdue_amount', '>', 0]], context, ['opportunity.rec_name']);
+        const outstanding = await serverRows(rpc, 'crm.receivable.report',
+            [['outstanding_amount', '>', 0]], context, ['id']);
+        assert.ok(overdue.length > 0, 'the demo has overdue invoices');
+        assert.equal(shown[0].rows.length, overdue.length);
+        assert.deepEqual(
+            shown[0].rows.map((r) => r.opportunity).sort(),
+            overdue.map((r) => r['opportunity.'].rec_name).sort());
+        assert.equal(shown[1].rows.length, outstanding.length);
+        await screenshot('dashboard-accountant.png');
+        assert.deepEqual(await sidewaysOverflows(), []);
+        await logOut();
+    });
+});
