@@ -19,11 +19,12 @@ const accountant = 'accountant';
 const salespersonQuota = '4321.00';
 const teamQuota = '98765.00';
 
-// Today as the client's PYSON Date() gives it to the dashboards.
+// Today as the client's PYSON Date() gives it to the dashboards: in UTC.
 const now = new Date();
+const [year, month] = [now.getUTCFullYear(), now.getUTCMonth()];
 const jsonDate = (date) => ({
-    __class__: 'date', year: date.getFullYear(),
-    month: date.getMonth() + 1, day: date.getDate(),
+    __class__: 'date', year: date.getUTCFullYear(),
+    month: date.getUTCMonth() + 1, day: date.getUTCDate(),
 });
 
 let admin;
@@ -36,9 +37,8 @@ before(async () => {
         name: `E2E ${stamp}`,
         company: admin.context.company,
         type: 'month',
-        start_date: jsonDate(new Date(now.getFullYear(), now.getMonth(), 1)),
-        end_date: jsonDate(
-            new Date(now.getFullYear(), now.getMonth() + 1, 0)),
+        start_date: jsonDate(new Date(Date.UTC(year, month, 1))),
+        end_date: jsonDate(new Date(Date.UTC(year, month + 1, 0))),
     }]);
     await admin.model('crm.sales_period', 'open', [periodId]);
     const [{ employee }] = await admin.model('res.user', 'search_read',
@@ -85,8 +85,8 @@ async function panels(fields) {
 
 // The figures of a report as the server gives them to the user.
 async function serverRows(rpc, model, domain, context, fields) {
-    return rpc.model(model, 'search_read', domain, 0, null, null, fields,
-        { ...rpc.context, ...context });
+    return Rpc.call(rpc.session, `model.${model}.search_read`,
+        [domain, 0, null, null, fields, { ...rpc.context, ...context }]);
 }
 
 test('the dashboards of the demo roles', async (t) => {
@@ -119,7 +119,8 @@ test('the dashboards of the demo roles', async (t) => {
         for (const row of forecasts) {
             assert.equal(row.quota, formatted(teamQuota, 2));
         }
-        await activeTab().locator('.board-action', { hasText: 'Team Forecasts' })
+        await activeTab()
+            .locator('.board-action', { hasText: 'Team Forecasts' })
             .getByText(formatted(teamQuota, 2)).first().waitFor();
         // The win rate has points for the months with deals decided.
         assert.ok(shown[1].rows.length > 0, 'months of the win rate');
