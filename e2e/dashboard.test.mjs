@@ -125,6 +125,11 @@ test('the dashboards of the demo roles', async (t) => {
         // The win rate has points for the months with deals decided.
         assert.ok(shown[1].rows.length > 0, 'months of the win rate');
         await screenshot('dashboard-manager.png');
+        // The panels below the graphs, scrolled into the window.
+        await activeTab()
+            .locator('.board-action', { hasText: 'Opportunities with Warnings' })
+            .scrollIntoViewIfNeeded();
+        await screenshot('dashboard-manager-lower.png');
         assert.deepEqual(await sidewaysOverflows(), []);
         await logOut();
     });
