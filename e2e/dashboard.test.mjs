@@ -126,8 +126,8 @@ test('the dashboards of the demo roles', async (t) => {
         assert.ok(shown[1].rows.length > 0, 'months of the win rate');
         await screenshot('dashboard-manager.png');
         // The panels below the graphs, scrolled into the window.
-        await activeTab()
-            .locator('.board-action', { hasText: 'Opportunities with Warnings' })
+        const warnings = 'Opportunities with Warnings';
+        await activeTab().locator('.board-action', { hasText: warnings })
             .scrollIntoViewIfNeeded();
         await screenshot('dashboard-manager-lower.png');
         assert.deepEqual(await sidewaysOverflows(), []);
