@@ -102,8 +102,34 @@ function calendarsOpenOnTheirScrollTime() {
     jQuery.fn.fullCalendar = wrapper;
 }
 
+/* A dashboard (a board view: CRM > Team Dashboard, ...) shows in each of
+   its panels the records of an action within the action's domain. sao 8.0
+   evaluates that domain for the user, and again when the selection of
+   another panel changes, but never gives it to the panel's list, which
+   then shows every record the user may read (Tryton's desktop client gives
+   it). Here each panel searches within the domain of its action: the list
+   that sao keeps up to date, so that the panel follows it. The board
+   searches all its panels again once they are all loaded, so a first
+   search made before the domain is given is replaced. */
+function boardsKeepTheirDomain() {
+    const Action = Sao.View.Board && Sao.View.Board.Action;
+    if (!Action) {
+        return;
+    }
+    const init = Action.prototype.init;
+    Action.prototype.init = function() {
+        init.apply(this, arguments);
+        this.action_prm.done(() => {
+            if (this.screen) {
+                this.screen.domain = this.domain;
+            }
+        });
+    };
+}
+
 if (typeof Sao !== 'undefined' && Sao.Screen) {
     reportsFollowTheirFilter();
     calendarsOpenOnTheirScrollTime();
+    boardsKeepTheirDomain();
 }
 }());
