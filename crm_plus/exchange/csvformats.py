@@ -14,6 +14,7 @@ import csv
 import datetime
 import io
 import re
+from typing import NamedTuple
 
 from .contact import Address, Contact, Email, Phone
 from .errors import ExchangeError
@@ -347,38 +348,72 @@ def read(text, format):
     return contacts, rejects
 
 
-def _outlook(get):
-    contact = Contact(
-        given_name=get("First Name", ''),
-        middle_name=get("Middle Name", ''),
-        family_name=get("Last Name", ''),
-        organisation=get("Company", ''),
-        department=get("Department", ''),
-        job_title=get("Job Title", ''),
-        websites=[w for w in [get("Web Page", '')] if w],
-        notes=get("Notes", '').replace('\r\n', '\n'),
-        birthday=_birthday(get("Birthday", '')))
-    for index, column in enumerate(OUTLOOK_EMAILS):
+class _Layout(NamedTuple):
+    """The fixed columns of a CSV layout of one column per value (Outlook's,
+    Thunderbird's): reading and writing both follow them"""
+    # The contact's text fields by their column.
+    names: dict
+    websites: list
+    # Neither layout has kinds of e-mail: the first column is the main one.
+    emails: list
+    # (column, kind)
+    phones: list
+    # (column prefix, kind): the prefix names every column of the address.
+    addresses: list
+    # The columns of an address's street lines, after the prefix.
+    streets: list
+    # The other parts of an address by their column, after the prefix.
+    parts: dict
+
+
+OUTLOOK_LAYOUT = _Layout(
+    names={'given_name': "First Name", 'middle_name': "Middle Name",
+        'family_name': "Last Name", 'organisation': "Company",
+        'department': "Department", 'job_title': "Job Title",
+        'notes': "Notes"},
+    websites=["Web Page"], emails=OUTLOOK_EMAILS, phones=OUTLOOK_PHONES,
+    addresses=OUTLOOK_ADDRESSES, streets=["Street", "Street 2", "Street 3"],
+    parts={'city': "City", 'region': "State", 'postal_code': "Postal Code",
+        'country': "Country/Region"})
+THUNDERBIRD_LAYOUT = _Layout(
+    names={'given_name': "First Name", 'family_name': "Last Name",
+        'full_name': "Display Name", 'organisation': "Organization",
+        'department': "Department", 'job_title': "Job Title",
+        'notes': "Notes"},
+    websites=["Web Page 1", "Web Page 2"],
+    emails=["Primary Email", "Secondary Email"], phones=THUNDERBIRD_PHONES,
+    addresses=THUNDERBIRD_ADDRESSES, streets=["Address", "Address 2"],
+    parts={'city': "City", 'region': "State", 'postal_code': "ZipCode",
+        'country': "Country"})
+
+
+def _read_columns(columns, get):
+    "The contact of a row of a layout of fixed columns"
+    contact = Contact(**{f: get(c, '') for f, c in columns.names.items()})
+    contact.notes = contact.notes.replace('\r\n', '\n')
+    contact.websites = [get(c) for c in columns.websites if get(c)]
+    for index, column in enumerate(columns.emails):
         if get(column):
-            # Outlook has no kind of e-mail; the first is the main one.
             contact.emails.append(Email(
                     get(column), 'work' if index == 0 else 'other'))
-    for column, kind in OUTLOOK_PHONES:
+    for column, kind in columns.phones:
         if get(column):
             contact.phones.append(Phone(get(column), kind))
-    for prefix, kind in OUTLOOK_ADDRESSES:
+    for prefix, kind in columns.addresses:
         address = Address(
             street='\n'.join(filter(None, (
-                        get(f"{prefix} Street", ''),
-                        get(f"{prefix} Street 2", ''),
-                        get(f"{prefix} Street 3", '')))),
-            city=get(f"{prefix} City", ''),
-            region=get(f"{prefix} State", ''),
-            postal_code=get(f"{prefix} Postal Code", ''),
-            country=get(f"{prefix} Country/Region", ''),
-            kind=kind)
+                        get(f"{prefix} {c}", '') for c in columns.streets))),
+            kind=kind,
+            **{f: get(f"{prefix} {c}", '')
+                for f, c in columns.parts.items()})
         if address:
             contact.addresses.append(address)
+    return contact
+
+
+def _outlook(get):
+    contact = _read_columns(OUTLOOK_LAYOUT, get)
+    contact.birthday = _birthday(get("Birthday", ''))
     return contact
 
 
@@ -462,43 +497,12 @@ def _google(get):
 
 
 def _thunderbird(get):
-    birthday = None
+    contact = _read_columns(THUNDERBIRD_LAYOUT, get)
     try:
-        birthday = datetime.date(int(get("Birth Year", '')),
+        contact.birthday = datetime.date(int(get("Birth Year", '')),
             int(get("Birth Month", '')), int(get("Birth Day", '')))
     except ValueError:
         pass
-    contact = Contact(
-        given_name=get("First Name", ''),
-        family_name=get("Last Name", ''),
-        full_name=get("Display Name", ''),
-        organisation=get("Organization", ''),
-        department=get("Department", ''),
-        job_title=get("Job Title", ''),
-        websites=[w for w in (get("Web Page 1", ''), get("Web Page 2", ''))
-            if w],
-        notes=get("Notes", '').replace('\r\n', '\n'),
-        birthday=birthday)
-    for index, column in enumerate(["Primary Email", "Secondary Email"]):
-        if get(column):
-            # No kinds either: the primary one is the main one.
-            contact.emails.append(Email(
-                    get(column), 'work' if index == 0 else 'other'))
-    for column, kind in THUNDERBIRD_PHONES:
-        if get(column):
-            contact.phones.append(Phone(get(column), kind))
-    for prefix, kind in THUNDERBIRD_ADDRESSES:
-        address = Address(
-            street='\n'.join(filter(None, (
-                        get(f"{prefix} Address", ''),
-                        get(f"{prefix} Address 2", '')))),
-            city=get(f"{prefix} City", ''),
-            region=get(f"{prefix} State", ''),
-            postal_code=get(f"{prefix} ZipCode", ''),
-            country=get(f"{prefix} Country", ''),
-            kind=kind)
-        if address:
-            contact.addresses.append(address)
     return contact
 
 
@@ -545,6 +549,25 @@ def _free_phones(columns, contact):
     return row
 
 
+def _write_columns(columns, contact):
+    """The columns of the web pages, e-mails, phones and addresses of the
+    contact in a layout of fixed columns: those the layout has room for"""
+    row = dict(zip(columns.websites, contact.websites))
+    row.update(zip(columns.emails, (e.address for e in contact.emails)))
+    row.update(_free_phones(columns.phones, contact))
+    for prefix, kind in columns.addresses:
+        address = next(
+            (a for a in contact.addresses if a.kind == kind), None)
+        if not address:
+            continue
+        streets = address.street.split('\n', len(columns.streets) - 1)
+        for column, street in zip(columns.streets, streets):
+            row[f"{prefix} {column}"] = street
+        for field_, column in columns.parts.items():
+            row[f"{prefix} {column}"] = getattr(address, field_)
+    return row
+
+
 def write_outlook(contacts):
     rows = []
     for contact in contacts:
@@ -556,27 +579,13 @@ def write_outlook(contacts):
                 "Company": _company(contact),
                 "Department": contact.department,
                 "Job Title": contact.job_title,
-                "Web Page": (contact.websites or [''])[0],
                 "Notes": contact.notes,
                 "Birthday": (contact.birthday.strftime('%m/%d/%Y')
                     if contact.birthday else ''),
                 })
+        row.update(_write_columns(OUTLOOK_LAYOUT, contact))
         for column, email in zip(OUTLOOK_EMAILS, contact.emails):
-            row[column] = email.address
             row[column.replace("Address", "Type")] = 'SMTP'
-        row.update(_free_phones(OUTLOOK_PHONES, contact))
-        for prefix, kind in OUTLOOK_ADDRESSES:
-            address = next(
-                (a for a in contact.addresses if a.kind == kind), None)
-            if not address:
-                continue
-            streets = address.street.split('\n', 2)
-            for suffix, street in zip(['', ' 2', ' 3'], streets):
-                row[f"{prefix} Street{suffix}"] = street
-            row[f"{prefix} City"] = address.city
-            row[f"{prefix} State"] = address.region
-            row[f"{prefix} Postal Code"] = address.postal_code
-            row[f"{prefix} Country/Region"] = address.country
         rows.append([row[c] for c in OUTLOOK_HEADER])
     return _csv(OUTLOOK_HEADER, rows)
 
@@ -648,28 +657,10 @@ def write_thunderbird(contacts):
                 "Job Title": contact.job_title,
                 "Notes": contact.notes,
                 })
-        for column, website in zip(
-                ["Web Page 1", "Web Page 2"], contact.websites):
-            row[column] = website
-        for column, email in zip(
-                ["Primary Email", "Secondary Email"], contact.emails):
-            row[column] = email.address
         if contact.birthday:
             row["Birth Year"] = str(contact.birthday.year)
             row["Birth Month"] = str(contact.birthday.month)
             row["Birth Day"] = str(contact.birthday.day)
-        row.update(_free_phones(THUNDERBIRD_PHONES, contact))
-        for prefix, kind in THUNDERBIRD_ADDRESSES:
-            address = next(
-                (a for a in contact.addresses if a.kind == kind), None)
-            if not address:
-                continue
-            streets = address.street.split('\n', 1)
-            for suffix, street in zip(['', ' 2'], streets):
-                row[f"{prefix} Address{suffix}"] = street
-            row[f"{prefix} City"] = address.city
-            row[f"{prefix} State"] = address.region
-            row[f"{prefix} ZipCode"] = address.postal_code
-            row[f"{prefix} Country"] = address.country
+        row.update(_write_columns(THUNDERBIRD_LAYOUT, contact))
         rows.append([row[c] for c in THUNDERBIRD_HEADER])
     return _csv(THUNDERBIRD_HEADER, rows)

@@ -494,13 +494,18 @@ class ContactImportPreview(ModelView):
         help="Import the other contacts without the unreadable cards.")
 
 
-class ContactImportLine(ModelView):
-    __name__ = 'crm.contact.import.line'
-    __string__ = "Contact to Import"
+class ContactInFileMixin:
+    "A contact of the file, as a line of the preview or of the result"
+    __slots__ = ()
     number = fields.Integer(
         "Number", readonly=True,
         help="The card of a vCard file, the line of a CSV file.")
     name = fields.Char("Name", readonly=True)
+
+
+class ContactImportLine(ContactInFileMixin, ModelView):
+    __name__ = 'crm.contact.import.line'
+    __string__ = "Contact to Import"
     organisation = fields.Char("Organization", readonly=True)
     surname = fields.Char("Surname", readonly=True)
     job_title = fields.Char("Job Title", readonly=True)
@@ -611,13 +616,9 @@ class ContactImportResult(ImportCountsMixin, ModelView):
         "file lists only the contacts that imported nothing.")
 
 
-class ContactImportResultLine(ModelView):
+class ContactImportResultLine(ContactInFileMixin, ModelView):
     __name__ = 'crm.contact.import.result.line'
     __string__ = "Imported Contact"
-    number = fields.Integer(
-        "Number", readonly=True,
-        help="The card of a vCard file, the line of a CSV file.")
-    name = fields.Char("Name", readonly=True)
     outcome = fields.Selection(OUTCOMES, "Outcome", readonly=True)
     party = fields.Many2One('party.party', "Partner", readonly=True)
     reason = fields.Char(
