@@ -443,9 +443,12 @@ def add_forecasts(database):
         User = pool.get('res.user')
         admin, = User.search([('login', '=', 'admin')])
         company = admin.company
+    # The periods' table locked from the start, as the server's dispatcher
+    # locks what their opening and closing ask for.
     with Transaction().start(database, admin.id, context={
                 'company': company.id, 'companies': [company.id],
-                'language': 'en'}) as transaction:
+                'language': 'en'},
+            _lock_tables=['crm_sales_period']) as transaction:
         pool = Pool()
         Date = pool.get('ir.date')
         Employee = pool.get('company.employee')

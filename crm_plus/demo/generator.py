@@ -107,7 +107,8 @@ SKIPPED_TASKS = {'print_invoice'}
 
 # The tables that the host locks when the demo creates the first record of
 # a singleton (the configurations), fiscal years, periods and the journals
-# of a period: the transaction takes these locks from its start, instead of
+# of a period, and the sales periods that their opening and closing and
+# their forecasts lock: the transaction takes these locks from its start, instead of
 # being started again for each.
 LOCKED_TABLES = [
     'account_configuration',
@@ -115,6 +116,7 @@ LOCKED_TABLES = [
     'account_period',
     'account_journal_period',
     'crm_configuration',
+    'crm_sales_period',
     'sale_configuration',
     ]
 

@@ -228,6 +228,9 @@ class Forecast(ModelSQL, ModelView):
     @classmethod
     def check_open(cls, forecasts):
         "Refuse the changes of forecasts whose period is closed"
+        Period = Pool().get('crm.sales_period')
+        # Locked as the period's close locks it (see sales_period.py).
+        Period.lock(list({f.period for f in forecasts}))
         for forecast in forecasts:
             if forecast.period.state == 'closed':
                 raise AccessError(gettext(
@@ -240,6 +243,7 @@ class Forecast(ModelSQL, ModelView):
         Period = pool.get('crm.sales_period')
         periods = Period.browse(
             list({v['period'] for v in vlist if v.get('period')}))
+        Period.lock(periods)
         for period in periods:
             if period.state == 'closed':
                 raise AccessError(gettext(

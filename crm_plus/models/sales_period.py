@@ -4,6 +4,10 @@
 
 Managers open a period, close it, and may reopen it to correct its
 forecasts; closing freezes the figures of its forecasts (see forecast.py).
+Opening and closing lock the period's row, as do the changes of its
+forecasts: a forecast created or changed while another session closes the
+period waits for the close and is then refused, never left unfrozen in a
+closed period.
 """
 import datetime
 
@@ -14,7 +18,7 @@ from trytond.model import Index, ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool
 from trytond.pyson import Eval
-from trytond.transaction import Transaction
+from trytond.transaction import Transaction, without_check_access
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from .guard import ReadonlyGuardMixin
@@ -132,11 +136,12 @@ class SalesPeriod(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
     @Workflow.transition('open')
     def open(cls, periods):
         Forecast = Pool().get('crm.forecast')
+        cls.lock(periods)
         closed = [p.id for p in periods if p.state == 'closed']
         if closed:
             # A reopened period follows the opportunities again, as they
             # are now: the figures stored at its close are dropped.
-            Forecast.thaw(Forecast.search([('period', 'in', closed)]))
+            Forecast.thaw(cls._forecasts(closed))
 
     @classmethod
     @ModelView.button
@@ -149,11 +154,18 @@ class SalesPeriod(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
     @Workflow.transition('closed')
     def close(cls, periods):
         Forecast = Pool().get('crm.forecast')
-        forecasts = Forecast.search(
-            [('period', 'in', [p.id for p in periods])])
+        cls.lock(periods)
         # Stored while the period is still open (the transition writes the
         # state afterwards), from the opportunities as they are now.
-        Forecast.freeze(forecasts)
+        Forecast.freeze(cls._forecasts([p.id for p in periods]))
+
+    @classmethod
+    def _forecasts(cls, period_ids):
+        """Every forecast of the periods, whoever opens or closes them: the
+        period freezes all its forecasts, not those the user may read"""
+        Forecast = Pool().get('crm.forecast')
+        with without_check_access():
+            return Forecast.search([('period', 'in', period_ids)])
 
     @classmethod
     def create_periods(cls, fiscalyear):

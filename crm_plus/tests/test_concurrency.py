@@ -2,6 +2,7 @@
 # this repository contains the full copyright notices and license terms.
 """Two users at once on PostgreSQL: the outcome is what a single ordering
 of their calls gives"""
+import datetime
 import threading
 import unittest
 from decimal import Decimal
@@ -9,6 +10,7 @@ from decimal import Decimal
 from trytond import backend
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_plus.tests.tools import rpc_call
+from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
     DB_NAME, TestCase, activate_module, drop_db)
@@ -179,3 +181,98 @@ class ApprovalConcurrencyTestCase(TestCase):
             self.assertEqual(len(errors), 1, results)
             self.assertIn("already requested", errors[0].message)
             self.assertEqual(self._requests(sale_id), [('pending', 0)])
+
+
+@unittest.skipUnless(
+    backend.name == 'postgresql', "SQLite has one writer at a time")
+class ForecastConcurrencyTestCase(TestCase):
+    "A sales period closed by a manager while another creates a forecast"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('crm_plus')
+        cls.addClassCleanup(drop_db)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            cls._setup_data()
+            transaction.commit()
+
+    @classmethod
+    def _setup_data(cls):
+        pool = Pool()
+        Employee = pool.get('company.employee')
+        ModelData = pool.get('ir.model.data')
+        Party = pool.get('party.party')
+        User = pool.get('res.user')
+        company = create_company()
+        cls.company_id = company.id
+        cls.users, cls.employees = {}, {}
+        with set_company(company):
+            for login, group in [
+                    ('rep', 'group_crm_user'),
+                    ('boss', 'group_crm_manager'),
+                    ('planner', 'group_crm_manager')]:
+                party, = Party.create([{'name': login.title()}])
+                employee, = Employee.create([{
+                            'party': party.id, 'company': company.id}])
+                user, = User.create([{
+                            'name': login.title(), 'login': login,
+                            'groups': [('add', [
+                                        ModelData.get_id('crm_plus', group)])],
+                            'companies': [('add', [company.id])],
+                            'company': company.id,
+                            'employees': [('add', [employee.id])],
+                            'employee': employee.id,
+                            }])
+                cls.users[login] = user.id
+                cls.employees[login] = employee.id
+
+    def _context(self):
+        return {'company': self.company_id, 'companies': [self.company_id]}
+
+    def _open_period(self, number):
+        "A month of its own for each attempt, opened"
+        start = datetime.date(2030, number, 1)
+        end = (start + datetime.timedelta(days=31)).replace(day=1) \
+            - datetime.timedelta(days=1)
+        with Transaction().start(DB_NAME, 0, context=self._context(),
+                _lock_tables=['crm_sales_period']) as transaction:
+            Period = Pool().get('crm.sales_period')
+            period, = Period.create([{
+                        'name': start.strftime('%Y-%m'),
+                        'company': self.company_id,
+                        'start_date': start, 'end_date': end,
+                        }])
+            Period.open([period])
+            transaction.commit()
+            return period.id
+
+    def _forecasts(self, period_id):
+        with Transaction().start(DB_NAME, 0):
+            Forecast = Pool().get('crm.forecast')
+            return [(f.employee.id, f.frozen_pipeline is not None)
+                for f in Forecast.search([('period', '=', period_id)])]
+
+    def test_close_while_a_forecast_is_created(self):
+        "The forecast is created before the close and frozen, or refused"
+        for number in range(1, 7):
+            period_id = self._open_period(number)
+            close, create = at_once(
+                lambda: rpc_call(
+                    DB_NAME, self.users['boss'], 'crm.sales_period',
+                    'close', [period_id], context=self._context()),
+                lambda: rpc_call(
+                    DB_NAME, self.users['planner'], 'crm.forecast', 'create',
+                    [{'period': period_id, 'employee': self.employees['rep']}],
+                    context=self._context()))
+            self.assertNotIsInstance(close, Exception, close)
+            forecasts = self._forecasts(period_id)
+            if isinstance(create, Exception):
+                # Refused as the period is closed, or for the lock it held.
+                self.assertIsInstance(create,
+                    (AccessError, backend.DatabaseOperationalError))
+                self.assertEqual(forecasts, [])
+            else:
+                # Created first: the close found it and froze it.
+                self.assertEqual(
+                    forecasts, [(self.employees['rep'], True)])
