@@ -18,6 +18,9 @@ import zipfile
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
+from sql import Select
+from sql.aggregate import Max
+
 from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelView, fields
@@ -26,7 +29,8 @@ from trytond.modules.currency.fields import Monetary
 from trytond.pool import Pool
 from trytond.pyson import Bool, Eval
 from trytond.tools import grouped_slice
-from trytond.transaction import Transaction, without_check_access
+from trytond.transaction import (
+    Transaction, TransactionError, without_check_access)
 from trytond.wizard import Button, StateTransition, StateView, Wizard
 
 from ..exchange import charsets
@@ -60,10 +64,16 @@ PREVIEW_LINES = 200
 ERRORS_SHOWN = 20
 XLSX_MAGIC = b'PK\x03\x04'
 CREATE_SIZE = 250
+# The key of the database lock held while a sales history is imported.
+IMPORT_LOCK = int.from_bytes(b'crmhist', 'big')
 
 
 class HistoryImportError(ValidationError):
     pass
+
+
+class _ImportOutOfSight(TransactionError):
+    "Start the transaction again: an import ended after it began"
 
 
 def _slices(values, clauses=1):
@@ -366,7 +376,8 @@ class HistoryReading:
         found = defaultdict(list)
         for sub_keys in _slices(sorted(set(keys.values()))):
             for party in Party.search(
-                    [('name_key', 'in', list(sub_keys))], order=[('id', 'ASC')]):
+                    [('name_key', 'in', list(sub_keys))],
+                    order=[('id', 'ASC')]):
                 found[party.name_key].append(party)
         # A party to create is created once per key, under the first
         # spelling of the file.
@@ -827,6 +838,7 @@ class HistoryImport(Wizard):
             }
 
     def transition_import_(self):
+        self.lock_imports()
         # The file is read and checked again: the preview's figures come
         # back from the client.
         opportunities, parties, lines = import_history(self.start.file)
@@ -834,6 +846,37 @@ class HistoryImport(Wizard):
         self.done.lines = lines
         self.done.parties = len(parties)
         return 'done'
+
+    @classmethod
+    def lock_imports(cls):
+        """One import of a sales history at a time, which sees what those
+        before it wrote: two imports of one file at once would both find
+        its references new and create every deal twice"""
+        pool = Pool()
+        Opportunity = pool.get('sale.opportunity')
+        transaction = Transaction()
+        database = transaction.database
+        if not database.has_select_for():
+            # SQLite: a database of one writer at a time.
+            return
+        cursor = transaction.connection.cursor()
+        cursor.execute(*Select([database.lock_id(IMPORT_LOCK)]))
+        if not cursor.fetchone()[0]:
+            raise HistoryImportError(_message('running'))
+        # The lock is held from now, but the transaction reads the records
+        # as they were when it began: an import that ended since is not in
+        # sight. The newest opportunity tells, as every import creates
+        # some; the host then starts the transaction again.
+        table = Opportunity.__table__()
+        newest = table.select(Max(table.id))
+        cursor.execute(*newest)
+        seen, = cursor.fetchone()
+        with transaction.new_transaction(readonly=True) as now:
+            now_cursor = now.connection.cursor()
+            now_cursor.execute(*newest)
+            latest, = now_cursor.fetchone()
+        if latest != seen:
+            raise _ImportOutOfSight()
 
     def default_done(self, fields):
         return {

@@ -276,3 +276,66 @@ class ForecastConcurrencyTestCase(TestCase):
                 # Created first: the close found it and froze it.
                 self.assertEqual(
                     forecasts, [(self.employees['rep'], True)])
+
+
+@unittest.skipUnless(
+    backend.name == 'postgresql', "SQLite has one writer at a time")
+class HistoryImportConcurrencyTestCase(TestCase):
+    "One sales history file imported by two sessions at once"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('crm_plus')
+        cls.addClassCleanup(drop_db)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            pool = Pool()
+            ModelData = pool.get('ir.model.data')
+            User = pool.get('res.user')
+            company = create_company()
+            cls.company_id = company.id
+            user, = User.create([{
+                        'name': "Elena", 'login': 'elena',
+                        'groups': [('add', [ModelData.get_id(
+                                        'crm_plus', 'group_crm_admin')])],
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        }])
+            cls.user_id = user.id
+            transaction.commit()
+
+    def _import(self, data):
+        "Import the file through the wizard, as the web client does"
+        name = 'crm.history.import'
+        context = {'company': self.company_id}
+        session_id, _, _ = rpc_call(
+            DB_NAME, self.user_id, name, 'create', context=context,
+            type='wizard')
+        return lambda: rpc_call(
+            DB_NAME, self.user_id, name, 'execute', session_id,
+            {'start': {'file': data, 'filename': 'history.csv'}},
+            'import_', context=context, type='wizard')
+
+    def _references(self, prefix):
+        with Transaction().start(DB_NAME, 0):
+            Opportunity = Pool().get('sale.opportunity')
+            return sorted(o.reference for o in Opportunity.search([
+                        ('reference', 'like', prefix + '%')]))
+
+    def test_same_file_twice_at_once(self):
+        "The deals are created once; the other import is refused"
+        for attempt in range(3):
+            prefix = 'H%s-' % attempt
+            data = '\n'.join(
+                ["reference,description,party,state,start date"]
+                + ["%s%03d,Deal %s,Customer %s,lead,2024-01-10"
+                    % (prefix, n, n, n % 7) for n in range(200)]
+                ).encode('utf-8')
+            results = at_once(self._import(data), self._import(data))
+            errors = [r for r in results if isinstance(r, Exception)]
+            self.assertEqual(len(errors), 1, results)
+            # Refused as running, or, having waited, for its references.
+            self.assertRegex(errors[0].message,
+                r'running|already imported')
+            self.assertEqual(self._references(prefix),
+                ['%s%03d' % (prefix, n) for n in range(200)])
