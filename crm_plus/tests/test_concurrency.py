@@ -40,15 +40,15 @@ def at_once(*calls):
 
 @unittest.skipUnless(
     backend.name == 'postgresql', "SQLite has one writer at a time")
-class ApprovalConcurrencyTestCase(TestCase):
-    "Approvals decided and requested by two sessions at once"
+class CommittedTestCase(TestCase):
+    """Tests of sessions at once: the data that _setup_data creates is
+    committed for the other connections to see it, and the database is
+    dropped afterwards for the next tests"""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         activate_module('crm_plus')
-        # The data is committed for the other connections to see it: the
-        # database is dropped afterwards for the next tests.
         cls.addClassCleanup(drop_db)
         with Transaction().start(DB_NAME, 0) as transaction:
             cls._setup_data()
@@ -56,13 +56,38 @@ class ApprovalConcurrencyTestCase(TestCase):
 
     @classmethod
     def _setup_data(cls):
+        raise NotImplementedError
+
+
+def create_staff(company, login, groups):
+    "Create a user of the groups and their employee; return their ids"
+    pool = Pool()
+    Employee = pool.get('company.employee')
+    Party = pool.get('party.party')
+    User = pool.get('res.user')
+    party, = Party.create([{'name': login.title()}])
+    employee, = Employee.create([{'party': party.id, 'company': company.id}])
+    user, = User.create([{
+                'name': login.title(), 'login': login,
+                'groups': [('add', groups)],
+                'companies': [('add', [company.id])],
+                'company': company.id,
+                'employees': [('add', [employee.id])],
+                'employee': employee.id,
+                }])
+    return user.id, employee.id
+
+
+class ApprovalConcurrencyTestCase(CommittedTestCase):
+    "Approvals decided and requested by two sessions at once"
+
+    @classmethod
+    def _setup_data(cls):
         pool = Pool()
-        Employee = pool.get('company.employee')
         Group = pool.get('res.group')
         ModelData = pool.get('ir.model.data')
         Party = pool.get('party.party')
         Rule = pool.get('crm.approval.rule')
-        User = pool.get('res.user')
         company = create_company()
         cls.company_id = company.id
         crm_user = ModelData.get_id('crm_plus', 'group_crm_user')
@@ -71,21 +96,10 @@ class ApprovalConcurrencyTestCase(TestCase):
         users = {}
         with set_company(company):
             for login in ['rep', 'first', 'second']:
-                party, = Party.create([{'name': login.title()}])
-                employee, = Employee.create([{
-                            'party': party.id, 'company': company.id}])
                 groups = [crm_user, sales]
                 if login != 'rep':
                     groups.append(approvers.id)
-                user, = User.create([{
-                            'name': login.title(), 'login': login,
-                            'groups': [('add', groups)],
-                            'companies': [('add', [company.id])],
-                            'company': company.id,
-                            'employees': [('add', [employee.id])],
-                            'employee': employee.id,
-                            }])
-                users[login] = user.id
+                users[login], _ = create_staff(company, login, groups)
             Rule.create([{
                         'name': "Four eyes",
                         'company': company.id,
@@ -183,27 +197,12 @@ class ApprovalConcurrencyTestCase(TestCase):
             self.assertEqual(self._requests(sale_id), [('pending', 0)])
 
 
-@unittest.skipUnless(
-    backend.name == 'postgresql', "SQLite has one writer at a time")
-class ForecastConcurrencyTestCase(TestCase):
+class ForecastConcurrencyTestCase(CommittedTestCase):
     "A sales period closed by a manager while another creates a forecast"
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        activate_module('crm_plus')
-        cls.addClassCleanup(drop_db)
-        with Transaction().start(DB_NAME, 0) as transaction:
-            cls._setup_data()
-            transaction.commit()
-
-    @classmethod
     def _setup_data(cls):
-        pool = Pool()
-        Employee = pool.get('company.employee')
-        ModelData = pool.get('ir.model.data')
-        Party = pool.get('party.party')
-        User = pool.get('res.user')
+        ModelData = Pool().get('ir.model.data')
         company = create_company()
         cls.company_id = company.id
         cls.users, cls.employees = {}, {}
@@ -212,20 +211,8 @@ class ForecastConcurrencyTestCase(TestCase):
                     ('rep', 'group_crm_user'),
                     ('boss', 'group_crm_manager'),
                     ('planner', 'group_crm_manager')]:
-                party, = Party.create([{'name': login.title()}])
-                employee, = Employee.create([{
-                            'party': party.id, 'company': company.id}])
-                user, = User.create([{
-                            'name': login.title(), 'login': login,
-                            'groups': [('add', [
-                                        ModelData.get_id('crm_plus', group)])],
-                            'companies': [('add', [company.id])],
-                            'company': company.id,
-                            'employees': [('add', [employee.id])],
-                            'employee': employee.id,
-                            }])
-                cls.users[login] = user.id
-                cls.employees[login] = employee.id
+                cls.users[login], cls.employees[login] = create_staff(
+                    company, login, [ModelData.get_id('crm_plus', group)])
 
     def _context(self):
         return {'company': self.company_id, 'companies': [self.company_id]}
@@ -278,31 +265,17 @@ class ForecastConcurrencyTestCase(TestCase):
                     forecasts, [(self.employees['rep'], True)])
 
 
-@unittest.skipUnless(
-    backend.name == 'postgresql', "SQLite has one writer at a time")
-class HistoryImportConcurrencyTestCase(TestCase):
+class HistoryImportConcurrencyTestCase(CommittedTestCase):
     "One sales history file imported by two sessions at once"
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        activate_module('crm_plus')
-        cls.addClassCleanup(drop_db)
-        with Transaction().start(DB_NAME, 0) as transaction:
-            pool = Pool()
-            ModelData = pool.get('ir.model.data')
-            User = pool.get('res.user')
-            company = create_company()
-            cls.company_id = company.id
-            user, = User.create([{
-                        'name': "Elena", 'login': 'elena',
-                        'groups': [('add', [ModelData.get_id(
-                                        'crm_plus', 'group_crm_admin')])],
-                        'companies': [('add', [company.id])],
-                        'company': company.id,
-                        }])
-            cls.user_id = user.id
-            transaction.commit()
+    def _setup_data(cls):
+        ModelData = Pool().get('ir.model.data')
+        company = create_company()
+        cls.company_id = company.id
+        with set_company(company):
+            cls.user_id, _ = create_staff(company, 'elena',
+                [ModelData.get_id('crm_plus', 'group_crm_admin')])
 
     def _import(self, data):
         "Import the file through the wizard, as the web client does"
