@@ -7,7 +7,7 @@ from weakref import WeakKeyDictionary
 
 from sql import Cast, Column, Literal, Select, Union
 
-from trytond import backend, config
+from trytond import config
 from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
@@ -16,6 +16,8 @@ from trytond.pyson import Eval, If
 from trytond.sendmail import sendmail_transactional
 from trytond.tools import cursor_dict
 from trytond.transaction import Transaction, without_check_access
+
+from .data_stamp import data_stamp
 
 
 class CodeMixin:
@@ -227,21 +229,6 @@ _reading = WeakKeyDictionary()
 KEPT_ROWS = 200
 
 
-def data_stamp():
-    """A value that two read-only transactions share only when they see the
-    same records, or None when it cannot be known"""
-    transaction = Transaction()
-    if not transaction.readonly or backend.name != 'postgresql':
-        # SQLite opens a connection per transaction, and tells a connection
-        # only about the commits of the others since it was opened.
-        return None
-    # The snapshot tells which transactions' changes are seen: two
-    # transactions with the same snapshot see the same rows.
-    cursor = transaction.connection.cursor()
-    cursor.execute('SELECT CAST(pg_current_snapshot() AS VARCHAR)')
-    return cursor.fetchone()[0]
-
-
 class KeptRowsMixin:
     """A report computed by a table_query whose search keeps the rows it
     computed for the read of the same rows, as long as the records the
@@ -282,7 +269,9 @@ class KeptRowsMixin:
         cursor = transaction.connection.cursor()
         cursor.execute(*select)
         rows = [tuple(r[n] for n in names) for r in cursor_dict(cursor)]
-        if len(rows) <= KEPT_ROWS:
+        # Kept only when nothing was committed while they were computed: on
+        # SQLite each query reads the last commit.
+        if len(rows) <= KEPT_ROWS and cls._kept_rows_key() == key:
             _kept_rows.set(key, (tuple(names), tuple(rows)))
         id_ = names.index('id')
         # The rows depend on the context, which does not key the
