@@ -7,7 +7,7 @@ from weakref import WeakKeyDictionary
 
 from sql import Cast, Column, Literal, Select, Union
 
-from trytond import config
+from trytond import backend, config
 from trytond.cache import Cache
 from trytond.i18n import gettext
 from trytond.model import Index, Unique, fields
@@ -308,13 +308,16 @@ class KeptRowsMixin:
         reading = _reading.get(Transaction(), {}).get(cls.__name__)
         if reading is not None:
             names, rows = reading
-            # Typed as the fields: PostgreSQL cannot tell the type of a
-            # column of parameters that starts with NULL.
+            # Typed as the fields on PostgreSQL, which cannot tell the type
+            # of a column of parameters that starts with NULL. Not on
+            # SQLite, whose CAST to DATE makes a number of a date; its read
+            # converts the values as the search found them.
             types = []
             for name in names:
                 field = cls._fields.get(name)
                 types.append(field.sql_type().base
-                    if field and field.sql_type() else None)
+                    if (backend.name != 'sqlite'
+                        and field and field.sql_type()) else None)
 
             def value(v, type_):
                 v = Literal(v)

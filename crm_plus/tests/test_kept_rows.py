@@ -185,6 +185,29 @@ class KeptRowsTestCase(TestCase):
             self.assertIsNone(_kept_rows.get(key))
         self.assertEqual(self._read(ids), [(3, Decimal(160))])
 
+    def test_dates(self):
+        "The dates of the kept rows are read as dates"
+        Report = Pool(NAME).get('crm.analysis.tracking')
+        table_query = Report.table_query
+        computed = []
+
+        def counted():
+            computed.append(True)
+            return table_query()
+        context = dict(self._context(), period='month')
+        with patch.object(Report, 'table_query', counted):
+            with Transaction().start(NAME, 0, readonly=True,
+                    context=context):
+                ids = [r.id for r in Report.search([])]
+            with Transaction().start(NAME, 0, readonly=True,
+                    context=context):
+                today = Pool().get('ir.date').today()
+                rows = Report.read(ids, ['date', 'created', 'open'])
+        self.assertEqual(
+            [(r['date'], r['created'], r['open']) for r in rows],
+            [(today.replace(day=1), 3, 3)])
+        self.assertEqual(len(computed), 1)
+
     def test_search_after_commit(self):
         "A page after a commit computes again, then once more"
         counting, computed = self._counting()
