@@ -17,6 +17,8 @@ from trytond.sendmail import sendmail_transactional
 from trytond.tools import cursor_dict
 from trytond.transaction import Transaction, without_check_access
 
+from .data_stamp import data_stamp
+
 
 class CodeMixin:
     """A named record with a unique code; users find it by either.
@@ -227,21 +229,6 @@ _reading = WeakKeyDictionary()
 KEPT_ROWS = 200
 
 
-def data_stamp():
-    """A value that two read-only transactions share only when they see the
-    same records, or None when it cannot be known"""
-    transaction = Transaction()
-    if not transaction.readonly or backend.name != 'postgresql':
-        # SQLite opens a connection per transaction, and tells a connection
-        # only about the commits of the others since it was opened.
-        return None
-    # The snapshot tells which transactions' changes are seen: two
-    # transactions with the same snapshot see the same rows.
-    cursor = transaction.connection.cursor()
-    cursor.execute('SELECT CAST(pg_current_snapshot() AS VARCHAR)')
-    return cursor.fetchone()[0]
-
-
 class KeptRowsMixin:
     """A report computed by a table_query whose search keeps the rows it
     computed for the read of the same rows, as long as the records the
@@ -282,7 +269,9 @@ class KeptRowsMixin:
         cursor = transaction.connection.cursor()
         cursor.execute(*select)
         rows = [tuple(r[n] for n in names) for r in cursor_dict(cursor)]
-        if len(rows) <= KEPT_ROWS:
+        # Kept only when nothing was committed while they were computed: on
+        # SQLite each query reads the last commit.
+        if len(rows) <= KEPT_ROWS and cls._kept_rows_key() == key:
             _kept_rows.set(key, (tuple(names), tuple(rows)))
         id_ = names.index('id')
         # The rows depend on the context, which does not key the
@@ -319,13 +308,16 @@ class KeptRowsMixin:
         reading = _reading.get(Transaction(), {}).get(cls.__name__)
         if reading is not None:
             names, rows = reading
-            # Typed as the fields: PostgreSQL cannot tell the type of a
-            # column of parameters that starts with NULL.
+            # Typed as the fields on PostgreSQL, which cannot tell the type
+            # of a column of parameters that starts with NULL. Not on
+            # SQLite, whose CAST to DATE makes a number of a date; its read
+            # converts the values as the search found them.
             types = []
             for name in names:
                 field = cls._fields.get(name)
                 types.append(field.sql_type().base
-                    if field and field.sql_type() else None)
+                    if (backend.name != 'sqlite'
+                        and field and field.sql_type()) else None)
 
             def value(v, type_):
                 v = Literal(v)
