@@ -645,7 +645,13 @@ def import_history(data):
         for start in range(0, len(vlist), CREATE_SIZE):
             opportunities.extend(
                 Opportunity.create(vlist[start:start + CREATE_SIZE]))
-        _backdate_stages(opportunities, deals)
+        # By the same lists: every instance of a list of records knows the
+        # ids of the whole list, so that each list of the whole file would
+        # cost the square of its size.
+        for start in range(0, len(opportunities), CREATE_SIZE):
+            _backdate_stages(
+                opportunities[start:start + CREATE_SIZE],
+                deals[start:start + CREATE_SIZE])
     lines = sum(len(d.values.get('lines', [])) for d in deals)
     return opportunities, parties, lines
 
