@@ -15,7 +15,9 @@ Two timings of the same records, each rolled back:
   (list price, discount, unit price, amount), which prices nothing;
 - the load: the lines priced as crm_plus prices them.
 """
+import cProfile
 import os
+import pstats
 import random
 import sys
 import time
@@ -35,6 +37,9 @@ def parse_arguments():
         "(default: %(default)s)")
     parser.add_argument('--opportunities', type=int, default=10000)
     parser.add_argument('--seed', type=int, default=42)
+    parser.add_argument(
+        '--profile', metavar='FILE',
+        help="also profile a load and write its statistics to FILE")
     return parse_options(parser)
 
 
@@ -97,14 +102,23 @@ def load(values):
         Opportunity.create(values[start:start + 250])
 
 
-def timed(database, user, context, values):
+def timed(database, user, context, values, profile=None):
+    "The seconds the load of values takes in a transaction rolled back"
     from trytond.transaction import Transaction
     with Transaction().start(
             database, user, context=context) as transaction:
+        profiler = cProfile.Profile() if profile else None
         begin = time.monotonic()
+        if profiler:
+            profiler.enable()
         load(values)
+        if profiler:
+            profiler.disable()
         elapsed = time.monotonic() - begin
         transaction.rollback()
+    if profiler:
+        profiler.dump_stats(profile)
+        pstats.Stats(profile).sort_stats('cumulative').print_stats(40)
     return elapsed
 
 
@@ -132,6 +146,9 @@ def main():
         opportunities(count, *args, True))
     loaded = timed(options.database, user, context,
         opportunities(count, *args, False))
+    if options.profile:
+        timed(options.database, user, context,
+            opportunities(count, *args, False), profile=options.profile)
     print("| database | opportunities | load | per second | baseline "
         "(prices given) | load / baseline |")
     print("| --- | --- | --- | --- | --- | --- |")

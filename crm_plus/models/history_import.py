@@ -671,6 +671,31 @@ def _backdate_stages(opportunities, deals):
     close date if it is closed, so that its days in stage are fixed"""
     pool = Pool()
     Opportunity = pool.get('sale.opportunity')
+    # By lists of the size of the creation's: every instance of a list of
+    # records knows the ids of the whole list, so that a list of the whole
+    # file would cost the square of its size.
+    since = {}
+    for start in range(0, len(opportunities), CREATE_SIZE):
+        since.update(_backdate_history(
+                opportunities[start:start + CREATE_SIZE],
+                deals[start:start + CREATE_SIZE]))
+    # The lists of deals of near dates write one date each in few writes.
+    ids = sorted(since, key=lambda i: (since[i], i))
+    for sub_ids in grouped_slice(ids, CREATE_SIZE):
+        by_start = defaultdict(list)
+        for opportunity in Opportunity.browse(list(sub_ids)):
+            by_start[since[opportunity.id]].append(opportunity)
+        args = []
+        for start, records in by_start.items():
+            args.extend((records, {'stage_since': start}))
+        Opportunity.write(*args)
+
+
+def _backdate_history(opportunities, deals):
+    """Replace the stage history rows of the opportunities by those of the
+    deals' dates; return the start of the stage of each opportunity id"""
+    pool = Pool()
+    Opportunity = pool.get('sale.opportunity')
     History = pool.get('crm.stage.history')
     user = Transaction().user
     ids = [o.id for o in opportunities]
@@ -679,7 +704,7 @@ def _backdate_stages(opportunities, deals):
         rows.extend(History.search(
                 [('opportunity', 'in', list(sub_ids))], order=[]))
     History.delete(rows)
-    to_create, since = [], defaultdict(list)
+    to_create, since = [], {}
     for opportunity, deal in zip(Opportunity.browse(ids), deals):
         if not opportunity.stage:
             continue
@@ -693,13 +718,9 @@ def _backdate_stages(opportunities, deals):
                     if opportunity.state in ENDED_STATES else None),
                 'user': user,
                 })
-        since[start].append(opportunity)
+        since[opportunity.id] = start
     History.create(to_create)
-    args = []
-    for start, records in since.items():
-        args.extend((records, {'stage_since': start}))
-    if args:
-        Opportunity.write(*args)
+    return since
 
 
 class HistoryImportStart(ModelView):

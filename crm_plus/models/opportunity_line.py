@@ -367,12 +367,17 @@ class OpportunityLine(metaclass=PoolMeta):
         names = ['opportunity', 'product', 'unit', 'quantity', 'base_price',
             'discount', 'unit_price', 'amount', 'cost_price', 'cost']
         vlist = [v.copy() for v in vlist]
+        # The lines share the instances of their opportunities, products
+        # and units: what the pricing reads of them is read once for the
+        # list, not once per line.
+        shared = cls._shared_records(vlist, ['opportunity', 'product', 'unit'])
         pending = []
         for values in vlist:
             given = set(values) & watched
             if not given or not values.get('opportunity'):
                 continue
-            line = cls(**{n: values.get(n) for n in names})
+            line = cls(**{n: shared.get((n, values.get(n)), values.get(n))
+                    for n in names})
             if line.discount is None and 'discount' not in values:
                 line.discount = cls.default_discount()
             line.company = line.on_change_with_company()
@@ -390,6 +395,18 @@ class OpportunityLine(metaclass=PoolMeta):
         lines = super().create(vlist)
         cls._follow_lines({l.opportunity.id for l in lines})
         return lines
+
+    @classmethod
+    def _shared_records(cls, vlist, names):
+        """The instances of the ids given for the Many2One fields names,
+        one browse by field, by (name, id)"""
+        shared = {}
+        for name in names:
+            Target = cls._fields[name].get_target()
+            ids = {v[name] for v in vlist
+                if isinstance(v.get(name), int) and v[name] >= 0}
+            shared.update(((name, r.id), r) for r in Target.browse(ids))
+        return shared
 
     @classmethod
     def write(cls, *args):

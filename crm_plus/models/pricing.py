@@ -190,8 +190,11 @@ class OpportunityLine(metaclass=PoolMeta):
         with Transaction().set_context(company=company.id):
             party = self.opportunity.party if self.opportunity else None
             if party:
-                # Read in the company of the line, the value is per company.
-                party = party.__class__(party.id)
+                # Read in the company of the line, the value is per company;
+                # an instance read in that company already is kept, with
+                # what it read for the others of its list.
+                if party._context.get('company') != company.id:
+                    party = party.__class__(party.id)
                 if party.sale_price_list:
                     return party.sale_price_list
             return Configuration(1).get_multivalue(
