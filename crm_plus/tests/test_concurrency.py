@@ -9,12 +9,15 @@ from decimal import Decimal
 
 from trytond import backend
 from trytond.modules.company.tests import create_company, set_company
-from trytond.modules.crm_plus.tests.tools import rpc_call
+from trytond.modules.crm_plus.tests.tools import CommittedTestCase, rpc_call
 from trytond.model.exceptions import AccessError
 from trytond.pool import Pool
-from trytond.tests.test_tryton import (
-    DB_NAME, TestCase, activate_module, drop_db)
+from trytond.tests.test_tryton import DB_NAME
 from trytond.transaction import Transaction
+
+# SQLite has one writer at a time.
+only_postgresql = unittest.skipUnless(
+    backend.name == 'postgresql', "two sessions at once on PostgreSQL")
 
 
 def at_once(*calls):
@@ -38,27 +41,6 @@ def at_once(*calls):
     return results
 
 
-@unittest.skipUnless(
-    backend.name == 'postgresql', "SQLite has one writer at a time")
-class CommittedTestCase(TestCase):
-    """Tests of sessions at once: the data that _setup_data creates is
-    committed for the other connections to see it, and the database is
-    dropped afterwards for the next tests"""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        activate_module('crm_plus')
-        cls.addClassCleanup(drop_db)
-        with Transaction().start(DB_NAME, 0) as transaction:
-            cls._setup_data()
-            transaction.commit()
-
-    @classmethod
-    def _setup_data(cls):
-        raise NotImplementedError
-
-
 def create_staff(company, login, groups):
     "Create a user of the groups and their employee; return their ids"
     pool = Pool()
@@ -78,6 +60,7 @@ def create_staff(company, login, groups):
     return user.id, employee.id
 
 
+@only_postgresql
 class ApprovalConcurrencyTestCase(CommittedTestCase):
     "Approvals decided and requested by two sessions at once"
 
@@ -197,6 +180,7 @@ class ApprovalConcurrencyTestCase(CommittedTestCase):
             self.assertEqual(self._requests(sale_id), [('pending', 0)])
 
 
+@only_postgresql
 class ForecastConcurrencyTestCase(CommittedTestCase):
     "A sales period closed by a manager while another creates a forecast"
 
@@ -265,6 +249,7 @@ class ForecastConcurrencyTestCase(CommittedTestCase):
                     forecasts, [(self.employees['rep'], True)])
 
 
+@only_postgresql
 class HistoryImportConcurrencyTestCase(CommittedTestCase):
     "One sales history file imported by two sessions at once"
 

@@ -15,9 +15,9 @@ from trytond.cache import Cache
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_plus.models.data_stamp import data_stamp
 from trytond.modules.crm_plus.models.mixins import _kept_rows
+from trytond.modules.crm_plus.tests.tools import CommittedTestCase
 from trytond.pool import Pool
-from trytond.tests.test_tryton import (
-    DB_NAME, TestCase, activate_module, drop_db)
+from trytond.tests.test_tryton import DB_NAME, TestCase, activate_module
 from trytond.transaction import Transaction
 
 # The file database of this process's tests, in a directory of its own.
@@ -227,20 +227,9 @@ class SQLiteKeptRowsTestCase(KeptRowsTests, TestCase):
 
 @unittest.skipUnless(
     backend.name == 'postgresql', "the transactions' snapshots")
-class PostgreSQLKeptRowsTestCase(KeptRowsTests, TestCase):
+class PostgreSQLKeptRowsTestCase(KeptRowsTests, CommittedTestCase):
     "The rows kept on PostgreSQL"
     database = DB_NAME
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        activate_module('crm_plus')
-        # The data is committed for the other transactions to see it: the
-        # database is dropped afterwards for the next tests.
-        cls.addClassCleanup(drop_db)
-        with Transaction().start(DB_NAME, 0) as transaction:
-            cls._setup_data()
-            transaction.commit()
 
     def _commit_elsewhere(self, amount):
         "Set the amount of the first opportunity in another transaction"

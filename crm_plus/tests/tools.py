@@ -4,6 +4,8 @@
 import time
 from contextlib import contextmanager
 
+from trytond.tests.test_tryton import (
+    DB_NAME, TestCase, activate_module, drop_db)
 from trytond.transaction import Transaction
 
 
@@ -81,3 +83,22 @@ def rpc_call(database_name, user_id, model, method, *args, context=None,
                 raise
             transaction.commit()
         return result
+
+
+class CommittedTestCase(TestCase):
+    """Tests of sessions at once: the data that _setup_data creates is
+    committed for the other connections to see it, and the database is
+    dropped afterwards for the next tests"""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        activate_module('crm_plus')
+        cls.addClassCleanup(drop_db)
+        with Transaction().start(DB_NAME, 0) as transaction:
+            cls._setup_data()
+            transaction.commit()
+
+    @classmethod
+    def _setup_data(cls):
+        raise NotImplementedError
