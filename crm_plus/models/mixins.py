@@ -222,11 +222,19 @@ def organisation_where(opportunity):
 # rows that the client asks next, under what identifies the records the
 # search saw (see data_stamp).
 _kept_rows = Cache('crm_plus.report_rows', duration=60)
+# A few pages at a time per database: each may hold up to KEPT_ROWS rows,
+# where the host's default would keep a thousand pages.
+_kept_rows.size_limit = config.getint(
+    'cache', 'crm_plus.report_rows', default=16)
 # The rows that a read in progress takes from the kept ones, by transaction
 # and report.
 _reading = WeakKeyDictionary()
-# Only the searches of a page of a report of groups keep their rows.
-KEPT_ROWS = 200
+# Only the searches of a page keep their rows: the web client reads a list
+# by pages of at most a thousand rows.
+KEPT_ROWS = 1000
+# The kept rows read back as literals united by a compound SELECT: SQLite
+# allows at most 500 terms in one.
+COMPOUND_TERMS = 250
 
 
 class KeptRowsMixin:
@@ -322,8 +330,17 @@ class KeptRowsMixin:
             def value(v, type_):
                 v = Literal(v)
                 return Cast(v, type_) if type_ else v
+            selects = [
+                Select([value(v, t).as_(n)
+                        for n, v, t in zip(names, row, types)])
+                for row in rows]
+            # SQLite refuses a compound SELECT of more than 500 terms: the
+            # rows are united by parts, each read as a subquery.
+            parts = [Union(*selects[i:i + COMPOUND_TERMS], all_=True)
+                for i in range(0, len(selects), COMPOUND_TERMS)]
+            if len(parts) == 1:
+                return parts[0]
             return Union(*(
-                    Select([value(v, t).as_(n)
-                            for n, v, t in zip(names, row, types)])
-                    for row in rows), all_=True)
+                    p.select(*(Column(p, n).as_(n) for n in names))
+                    for p in parts), all_=True)
         return super().__table__()

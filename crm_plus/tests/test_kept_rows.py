@@ -14,6 +14,7 @@ from trytond import backend, config
 from trytond.cache import Cache
 from trytond.modules.company.tests import create_company, set_company
 from trytond.modules.crm_plus.models.data_stamp import data_stamp
+from trytond.modules.crm_plus.models import mixins
 from trytond.modules.crm_plus.models.mixins import _kept_rows
 from trytond.modules.crm_plus.tests.tools import CommittedTestCase
 from trytond.pool import Pool
@@ -133,6 +134,24 @@ class KeptRowsTests:
             ids = self._search()
             self.assertEqual(self._read(ids), [(3, Decimal(160))])
             self.assertEqual(len(computed), 2)
+
+    def test_rows_by_parts(self):
+        "Kept rows over one compound SELECT's terms are read back by parts"
+        Report = Pool(self.database).get('crm.lost.report')
+        names = ('id', 'number', 'amount')
+        # More rows than SQLite unites in one compound SELECT (500).
+        rows = [(i, i * 2, Decimal(i * 10)) for i in range(1, 602)]
+        with Transaction().start(self.database, 0, readonly=True) \
+                as transaction:
+            mixins._reading[transaction] = {Report.__name__: (names, rows)}
+            table = Report.__table__()
+            cursor = transaction.connection.cursor()
+            cursor.execute(*table.select(
+                    *(getattr(table, n) for n in names), order_by=table.id))
+            # SQLite gives back the bytes of a Decimal parameter.
+            self.assertEqual([
+                    (i, n, Decimal(a.decode() if isinstance(a, bytes) else a))
+                    for i, n, a in cursor], rows)
 
 
 @unittest.skipUnless(
