@@ -88,6 +88,14 @@ class Campaign(Workflow, metaclass=PoolMeta):
         depends={'company'},
         help="The products the campaign promotes.")
     description = fields.Text("Description", states=_states)
+    expenses = fields.One2Many(
+        'crm.expense', 'campaign', "Expenses", readonly=True,
+        help="The expenses spent on the campaign.")
+    actual_cost = fields.Function(Monetary(
+            "Actual Cost", currency='currency', digits='currency',
+            help="The confirmed expenses of the campaign, in its currency "
+            "at the rate of their date."),
+        'get_actual_cost')
 
     @classmethod
     def __setup__(cls):
@@ -158,6 +166,12 @@ class Campaign(Workflow, metaclass=PoolMeta):
             self.currency = self.company.currency
 
     @classmethod
+    def get_actual_cost(cls, campaigns, name):
+        Expense = Pool().get('crm.expense')
+        return Expense.confirmed_amounts(
+            'campaign', {c.id: c.currency.id for c in campaigns})
+
+    @classmethod
     def validate_fields(cls, campaigns, field_names):
         super().validate_fields(campaigns, field_names)
         if field_names & {'start_date', 'end_date'}:
@@ -172,6 +186,8 @@ class Campaign(Workflow, metaclass=PoolMeta):
     def copy(cls, campaigns, default=None):
         default = default.copy() if default is not None else {}
         default.setdefault('state', 'planned')
+        # Money spent on one campaign was not spent on its copy.
+        default.setdefault('expenses', None)
         return super().copy(campaigns, default=default)
 
     @classmethod
@@ -208,3 +224,19 @@ class CampaignProduct(ModelSQL):
         'marketing.campaign', "Campaign", required=True, ondelete='CASCADE')
     product = fields.Many2One(
         'product.product', "Product", required=True, ondelete='CASCADE')
+
+
+class Expense(metaclass=PoolMeta):
+    __name__ = 'crm.expense'
+
+    campaign = fields.Many2One(
+        # Deleting a campaign keeps the record of the money spent.
+        'marketing.campaign', "Campaign", ondelete='SET NULL',
+        domain=[
+            ('company', '=', Eval('company', -1)),
+            ('state', 'in', ['planned', 'active']),
+            ],
+        states={
+            'readonly': Eval('state') != 'draft',
+            },
+        help="The marketing campaign the expense was spent on.")
