@@ -179,7 +179,7 @@ class Campaign(Workflow, metaclass=PoolMeta):
                 if (campaign.start_date and campaign.end_date
                         and campaign.end_date < campaign.start_date):
                     raise ValidationError(gettext(
-                            'crm_plus.msg_campaign_dates',
+                            'crm_plus.msg_marketing_campaign_dates',
                             campaign=campaign.rec_name))
 
     @classmethod

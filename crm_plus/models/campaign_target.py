@@ -56,7 +56,7 @@ class Target(ModelSQL, ModelView):
         cls._sql_constraints += [
             ('campaign_party_contact_unique',
                 Unique(t, t.campaign, t.party, t.contact),
-                'crm_plus.msg_campaign_target_unique'),
+                'crm_plus.msg_marketing_campaign_target_unique'),
             ]
         cls._order.insert(0, ('party', 'ASC'))
 
@@ -73,7 +73,7 @@ class Target(ModelSQL, ModelView):
         for campaign in campaigns:
             if campaign.state in {'closed', 'cancelled'}:
                 raise AccessError(gettext(
-                        'crm_plus.msg_campaign_target_frozen',
+                        'crm_plus.msg_marketing_campaign_target_frozen',
                         campaign=campaign.rec_name))
 
     @classmethod
@@ -162,7 +162,7 @@ class Campaign(metaclass=PoolMeta):
             # Any fault of the text is the user's to correct, told in
             # their words rather than as a server error.
             raise ValidationError(gettext(
-                    'crm_plus.msg_campaign_target_domain',
+                    'crm_plus.msg_marketing_campaign_target_domain',
                     campaign=self.rec_name,
                     domain=self.target_domain)) from exception
 
