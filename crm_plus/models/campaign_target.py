@@ -12,7 +12,8 @@ from trytond.model import ModelSQL, ModelView, Unique, fields
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.pyson import Eval, PYSONDecoder
-from trytond.transaction import Transaction
+from trytond.tools import grouped_slice
+from trytond.transaction import Transaction, without_check_access
 
 from .search import search_values
 
@@ -24,6 +25,9 @@ STATUSES = [
     ('lead', "Converted to Lead"),
     ('unsubscribed', "Unsubscribed"),
     ]
+# The statuses a lead of the target's partner moves on to converted; an
+# unsubscribed partner stays so, whatever they buy.
+UNCONVERTED = ['selected', 'sent', 'opened', 'responded']
 
 
 class Target(ModelSQL, ModelView):
@@ -99,6 +103,50 @@ class Target(ModelSQL, ModelView):
     def delete(cls, targets):
         cls._check_campaign_open({t.campaign for t in targets})
         super().delete(targets)
+
+    @classmethod
+    def convert_to_leads(cls, opportunities):
+        """Mark as converted to lead the targets whose partner came as a
+        lead or opportunity of their campaign while it runs"""
+        pairs = {(o.marketing_campaign.id, o.party.id)
+            for o in opportunities if o.marketing_campaign and o.party}
+        if not pairs:
+            return
+        # Whoever records the lead, a salesperson mostly, moves the target
+        # on: they read the campaigns but do not manage them.
+        with without_check_access():
+            for sub_pairs in grouped_slice(sorted(pairs)):
+                targets = cls.search([
+                        ('campaign.state', 'in', ['planned', 'active']),
+                        ('status', 'in', UNCONVERTED),
+                        ['OR'] + [[
+                                ('campaign', '=', campaign),
+                                ('party', '=', party),
+                                ] for campaign, party in sub_pairs],
+                        ])
+                if targets:
+                    cls.write(targets, {'status': 'lead'})
+
+
+class Opportunity(metaclass=PoolMeta):
+    __name__ = 'sale.opportunity'
+
+    @classmethod
+    def create(cls, vlist):
+        opportunities = super().create(vlist)
+        Pool().get('crm.campaign.target').convert_to_leads(opportunities)
+        return opportunities
+
+    @classmethod
+    def write(cls, *args):
+        super().write(*args)
+        actions = iter(args)
+        changed = {o.id for records, values in zip(actions, actions)
+            if values.keys() & {'marketing_campaign', 'party'}
+            for o in records}
+        if changed:
+            Pool().get('crm.campaign.target').convert_to_leads(
+                cls.browse(sorted(changed)))
 
 
 class Campaign(metaclass=PoolMeta):
