@@ -152,6 +152,11 @@ class Campaign(Workflow, metaclass=PoolMeta):
     def default_company():
         return Transaction().context.get('company')
 
+    @staticmethod
+    def default_owner():
+        # Who plans a campaign mostly runs it.
+        return Transaction().context.get('employee')
+
     @classmethod
     def default_currency(cls, **pattern):
         pool = Pool()
