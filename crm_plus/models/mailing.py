@@ -40,6 +40,8 @@ from trytond.transaction import Transaction
 from trytond.url import http_host
 from trytond.wsgi import app
 
+from .guard import ReadonlyGuardMixin
+
 STATES = [
     ('draft', "Draft"),
     ('sending', "Sending"),
@@ -126,10 +128,12 @@ def render(template, values):
     return TextTemplate(template).generate(**values).render()
 
 
-class Mailing(Workflow, ModelSQL, ModelView):
+class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
     "Mailing"
     __name__ = 'crm.mailing'
     __string__ = "Mailing"
+    # Only the transitions and the sending write a mailing once sent.
+    _closed_states = {'sending', 'sent'}
 
     _states = {
         'readonly': Eval('state') != 'draft',

@@ -4,6 +4,7 @@
 letters of their targets"""
 import email
 import email.policy
+import inspect
 import io
 import socket
 import unittest
@@ -12,6 +13,7 @@ from decimal import Decimal
 from unittest.mock import patch
 
 from aiosmtpd.controller import Controller
+from werkzeug.exceptions import NotFound
 
 import trytond.config as config
 from trytond.model.exceptions import AccessError, ValidationError
@@ -21,6 +23,7 @@ from trytond.modules.company.tests import (
 from trytond.pool import Pool
 from trytond.tests.test_tryton import activate_module, with_transaction
 from trytond.transaction import Transaction
+from trytond.wsgi import app
 
 
 class _Handler:
@@ -337,10 +340,25 @@ class MailingTestCase(unittest.TestCase):
             self.assertEqual(len(self.handler.messages), 2)
             alice = self._targets(data['campaign'])['Alice Ltd']
 
-            self.assertIsNone(Target.unsubscribe('not-a-token'))
             self.assertIsNone(Target.unsubscribe(''))
+            # The link of the message leads to the route, which runs the
+            # handler in its own transaction: here, in the test's.
+            path = alice.unsubscribe_url.split('/', 3)[3]
+            adapter = app.url_map.bind('localhost')
+            for method in ['GET', 'POST']:
+                endpoint, arguments = adapter.match(
+                    '/' + path, method=method)
+                self.assertEqual(arguments['token'], alice.unsubscribe_token)
+            handler = inspect.unwrap(endpoint)
+            with self.assertRaises(NotFound):
+                handler(None, pool, 'not-a-token')
+            self.assertEqual(Target(alice.id).status, 'sent')
+            response = handler(None, pool, alice.unsubscribe_token)
+            self.assertEqual(response.status_code, 200)
             self.assertEqual(
-                Target.unsubscribe(alice.unsubscribe_token), alice)
+                response.get_data(as_text=True),
+                'You are unsubscribed: you will receive no more messages '
+                'of the campaign "Spring".')
             self.assertEqual(Target(alice.id).status, 'unsubscribed')
 
             second, = Mailing.copy([data['mailing']])
@@ -382,6 +400,30 @@ class MailingTestCase(unittest.TestCase):
             self.assertEqual(Recipient.search_count([]), 0)
             self.assertEqual(self._queued(), 0)
             self.assertEqual(self.handler.messages, [])
+
+    @with_transaction()
+    def test_state_guarded(self):
+        "The marketing user changes the state only by sending"
+        pool = Pool()
+        Mailing = pool.get('crm.mailing')
+
+        company = create_company()
+        with set_company(company):
+            data = self._setup(company)
+            marketer = self._user(
+                'marketer', 'group_crm_marketing', company, data['owner'])
+            mailing = data['mailing']
+            with Transaction().set_user(marketer.id), \
+                    Transaction().set_context(
+                        _check_access=True, company=company.id):
+                for values in [{'state': 'sent'}, {'processed': 3}]:
+                    with self.assertRaises(AccessError):
+                        Mailing.write([Mailing(mailing.id)], values)
+                Mailing.write([Mailing(mailing.id)], {'name': "Renamed"})
+            mailing = Mailing(mailing.id)
+            self.assertEqual(
+                (mailing.state, mailing.processed, mailing.name),
+                ('draft', 0, "Renamed"))
 
     @with_transaction()
     def test_bad_template(self):
