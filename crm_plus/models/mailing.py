@@ -184,7 +184,7 @@ class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
     progress = fields.Function(
         fields.Float("Progress", digits=(1, 4)), 'get_progress')
     sent_by = fields.Many2One('company.employee', "Sent by", readonly=True)
-    sent_at = fields.Timestamp("Sent at", readonly=True)
+    sent_at = fields.DateTime("Sent at", readonly=True)
     error = fields.Text(
         "Error", readonly=True,
         help="Why the mail server stopped the sending; Resume sends to "
@@ -490,7 +490,7 @@ class Recipient(ModelSQL, ModelView):
     error = fields.Char(
         "Error", readonly=True,
         help="What the mail server answered when it refused the message.")
-    sent_at = fields.Timestamp("Sent at", readonly=True)
+    sent_at = fields.DateTime("Sent at", readonly=True)
 
     @classmethod
     def __setup__(cls):
