@@ -21,7 +21,6 @@ from urllib.parse import quote
 
 from genshi.template import TextTemplate
 from sql.aggregate import Count
-from genshi.template.base import TemplateError
 
 import trytond.config as config
 from trytond.i18n import gettext
@@ -121,6 +120,14 @@ def merge_values(campaign, targets):
             'opportunity_record': opportunity,
             }
     return values
+
+
+# The fields of the templates, blank: what a template may use.
+_SAMPLE = dict.fromkeys([
+        'language', 'partner', 'contact', 'company', 'salesperson',
+        'opportunity', 'opportunity_reference', 'opportunity_amount', 'date',
+        'campaign'], '')
+_SAMPLE['opportunity_record'] = None
 
 
 def render(template, values):
@@ -269,9 +276,11 @@ class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
         if field_names & {'subject', 'body'}:
             for mailing in mailings:
                 for name in ['subject', 'body']:
+                    # Rendered with blank values, so that a field unknown
+                    # is refused now rather than when sending.
                     try:
-                        TextTemplate(getattr(mailing, name) or '')
-                    except TemplateError as error:
+                        render(getattr(mailing, name) or '', _SAMPLE)
+                    except Exception as error:
                         raise ValidationError(gettext(
                                 'crm_plus.msg_mailing_template',
                                 mailing=mailing.rec_name,

@@ -434,8 +434,12 @@ class MailingTestCase(unittest.TestCase):
         company = create_company()
         with set_company(company):
             data = self._setup(company)
-            with self.assertRaises(ValidationError):
-                Mailing.write([data['mailing']], {'body': "${1 +}"})
+            for body in ["${1 +}", "Dear ${customer}"]:
+                with self.assertRaises(ValidationError):
+                    Mailing.write([data['mailing']], {'body': body})
+            Mailing.write([data['mailing']], {
+                    'body': "#if opportunity_reference\n"
+                    "Offer ${opportunity_reference}\n#end\n"})
 
     @with_transaction()
     def test_letters(self):
