@@ -1,14 +1,18 @@
 // A marketing campaign in the sao web client at 1366x768 with the menu
 // open, as the demo's marketing user: the campaigns of the demo, a new
 // campaign planned with its type and budget, its target list filled from a
-// search of partners, and the campaign activated.
+// search of partners, the campaign activated, and a mailing sent to its
+// targets through the local mail server of the tests.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import {
-    Rpc, TIMEOUT, activeTab, clickButton, fillText, logIn, newRecord,
-    openCrmMenu, openFormPage, page, pickRecord, save, screenshot, settled,
-    sidewaysOverflows, stamp, startBrowser, step, stopBrowser,
+    Rpc, TIMEOUT, activeTab, clickButton, dialog, field, fillText, logIn,
+    newRecord, openCrmMenu, openFormPage, page, pickRecord, save,
+    screenshot, settled, sidewaysOverflows, stamp, startBrowser, step,
+    stopBrowser,
 } from './support.mjs';
 
 const demoPassword = process.env.CRM_PLUS_DEMO_PASSWORD || 'Tryton-CRM-demo';
@@ -19,8 +23,22 @@ const name = `E2E Fair ${stamp}`;
 const search = '[["party_kind", "=", "organisation"], '
     + '["territory.parent.name", "=", "Europe"]]';
 
+const subject = `Meet us at the fair ${stamp}`;
+// The messages the local mail server of the tests received (a Maildir).
+const maildir = process.env.CRM_PLUS_MAILDIR;
+
 let rpc;
 let expected;
+
+function received() {
+    const folder = path.join(maildir, 'new');
+    if (!fs.existsSync(folder)) {
+        return [];
+    }
+    return fs.readdirSync(folder)
+        .map((name) => fs.readFileSync(path.join(folder, name), 'utf8'))
+        .filter((message) => message.includes(stamp));
+}
 
 before(async () => {
     rpc = await Rpc.login(marketer, demoPassword);
@@ -41,7 +59,7 @@ async function assertFits(what) {
 async function campaign() {
     const [found] = await rpc.model('marketing.campaign', 'search_read',
         [['name', '=', name.toLowerCase()]], 0, 1, null,
-        ['state', 'budget', 'type.name', 'targets']);
+        ['state', 'budget', 'type.name', 'targets', 'rec_name']);
     return found;
 }
 
@@ -96,5 +114,47 @@ test('a marketing user plans a campaign, builds its targets and starts it', {
         await settled();
         assert.equal((await campaign()).state, 'active');
         await screenshot('campaign-04-active.png');
+    });
+
+    await step(t, 'send a mailing to the targets', async () => {
+        const { rec_name: campaignName } = await campaign();
+        await openCrmMenu('Mailings', ['Marketing']);
+        await newRecord();
+        await fillText('name', `Invitation ${stamp}`);
+        await pickRecord('campaign', campaignName, campaignName);
+        await fillText('subject', subject);
+        const body = field('body', 'textarea');
+        await body.fill('Dear ${partner},\n\n'
+            + '${salesperson} invites you to our stand.');
+        await body.press('Tab');
+        await save();
+        await assertFits('the mailing');
+        await screenshot('campaign-05-mailing.png');
+        await clickButton('Send');
+        await dialog('Send it?').locator('.modal-footer button',
+            { hasText: 'OK' }).click();
+        await settled();
+        // The queue sends by batches after the request: the mailing ends
+        // sent.
+        let mailing;
+        const deadline = Date.now() + TIMEOUT;
+        do {
+            [mailing] = await rpc.model('crm.mailing', 'search_read',
+                [['name', '=', `Invitation ${stamp}`]], 0, 1, null,
+                ['state', 'total', 'sent_count', 'skipped_count']);
+            assert.ok(Date.now() < deadline, `the mailing is ${mailing.state}`);
+            await new Promise((resolve) => setTimeout(resolve, 500));
+        } while (mailing.state !== 'sent');
+        assert.equal(mailing.total, expected);
+        assert.ok(mailing.sent_count > 0, 'messages were sent');
+        const messages = received();
+        assert.equal(messages.length, mailing.sent_count);
+        assert.ok(messages.every((message) => message.includes(
+            `Subject: ${subject}`) && /List-Unsubscribe: <http/.test(message)));
+        await activeTab().locator('button#reload').click();
+        await settled();
+        await openFormPage('Recipients');
+        await assertFits('the recipients');
+        await screenshot('campaign-06-sent.png');
     });
 });
