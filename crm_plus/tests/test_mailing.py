@@ -132,16 +132,6 @@ class MailingTestCase(unittest.TestCase):
                     'company': company.id,
                     'currency': company.currency.id,
                     'owner': owner.id,
-                    'targets': [('create', [
-                                {'party': alice.id},
-                                # Responded already: the mailing does not
-                                # bring it back to sent.
-                                {'party': bruno.id, 'contact': carmen.id,
-                                    'status': 'responded'},
-                                {'party': nomail.id},
-                                {'party': gone.id, 'status': 'unsubscribed'},
-                                {'party': refused.id},
-                                ])],
                     }])
         Campaign.activate([campaign])
         opportunity, = Opportunity.create([{
@@ -151,6 +141,20 @@ class MailingTestCase(unittest.TestCase):
                     'amount': Decimal('1500.00'),
                     'marketing_campaign': campaign.id,
                     }])
+        # Targeted after Alice's opportunity, which would have converted
+        # her target to a lead: she is still to be reached.
+        Campaign.write([campaign], {
+                'targets': [('create', [
+                            {'party': alice.id},
+                            # Responded already: the mailing does not bring
+                            # it back to sent.
+                            {'party': bruno.id, 'contact': carmen.id,
+                                'status': 'responded'},
+                            {'party': nomail.id},
+                            {'party': gone.id, 'status': 'unsubscribed'},
+                            {'party': refused.id},
+                            ])],
+                })
 
         with Transaction().set_context(language='en'):
             mailing, = Mailing.create([{
