@@ -15,6 +15,7 @@ web server that sets the target unsubscribed, without a login."""
 import datetime
 import secrets
 import smtplib
+from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr
 from urllib.parse import quote
@@ -60,6 +61,10 @@ RESULTS = [
 _REACHED = {'sent', 'opened', 'responded', 'lead', 'unsubscribed'}
 
 OPEN_OPPORTUNITY_STATES = ['lead', 'opportunity']
+# Headers are folded at the 998 characters of RFC 5322, not at 78: the
+# default policy turns a longer header without spaces, as the unsubscribe
+# link, into an encoded word that mail clients do not take for a link.
+_MESSAGE_POLICY = policy.default.clone(max_line_length=998)
 
 
 def _language_code(party):
@@ -465,7 +470,7 @@ class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
             body = render(mailing.body, merged)
             footer = gettext('crm_plus.msg_mailing_footer', url=url)
         party = target.contact or target.party
-        msg = EmailMessage()
+        msg = EmailMessage(policy=_MESSAGE_POLICY)
         msg['From'] = from_
         msg['To'] = formataddr((party.rec_name, party.email))
         msg['Subject'] = subject

@@ -31,6 +31,8 @@ class _Handler:
 
     def __init__(self):
         self.messages = []
+        # The bytes received, by recipients: what mail clients read.
+        self.raw = {}
 
     async def handle_RCPT(
             self, server, session, envelope, address, rcpt_options):
@@ -40,6 +42,7 @@ class _Handler:
         return '250 OK'
 
     async def handle_DATA(self, server, session, envelope):
+        self.raw[tuple(envelope.rcpt_tos)] = envelope.original_content
         self.messages.append((
                 list(envelope.rcpt_tos),
                 email.message_from_bytes(
@@ -277,6 +280,10 @@ class MailingTestCase(unittest.TestCase):
                     '/crm_plus/unsubscribe/%s'
                     % targets['Alice Ltd'].unsubscribe_token))
             self.assertEqual(alice['List-Unsubscribe'], '<%s>' % url)
+            # As clients read it: the link itself, not an encoded word.
+            self.assertIn(
+                b'\nList-Unsubscribe: <%s>' % url.encode(),
+                self.handler.raw[('alice@example.com',)].replace(b'\r', b''))
             self.assertEqual(
                 alice['List-Unsubscribe-Post'], 'List-Unsubscribe=One-Click')
             self.assertIn(url, body)
