@@ -45,6 +45,20 @@ class Invoice(metaclass=PoolMeta):
                 where=t.marketing_campaign != Null))
 
 
+class Opportunity(metaclass=PoolMeta):
+    __name__ = 'sale.opportunity'
+
+    def _get_sale_opportunity(self):
+        sale = super()._get_sale_opportunity()
+        # The host's marketing_campaign means to copy them but tests the
+        # class of the target with isinstance, which never holds: the sales
+        # of an opportunity would have no campaign.
+        for name in ['marketing_campaign', 'marketing_medium',
+                'marketing_source']:
+            setattr(sale, name, getattr(self, name))
+        return sale
+
+
 class Sale(metaclass=PoolMeta):
     __name__ = 'sale.sale'
 
@@ -318,8 +332,8 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
             per_invoice.campaign.as_('campaign'),
             Sum(company(per_invoice.untaxed)).as_('invoiced'),
             Sum(company(per_invoice.paid)).as_('paid'),
-            Sum(company(per_invoice.paid * (1 - per_invoice.cost_ratio))
-                ).as_('margin'),
+            Sum(company(per_invoice.paid
+                    * (Literal(1) - per_invoice.cost_ratio))).as_('margin'),
             group_by=[per_invoice.campaign])
 
     @classmethod
