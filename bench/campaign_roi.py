@@ -224,7 +224,7 @@ def parse_arguments():
     parser.add_argument('--campaigns', type=int, default=40)
     parser.add_argument('--targets', type=int, default=200,
         help="the targets of each campaign (default: %(default)s)")
-    parser.add_argument('--unattributed', type=int, default=5,
+    parser.add_argument('--unattributed', type=int, default=7,
         help="one opportunity in this many has no campaign "
         "(default: %(default)s)")
     parser.add_argument('--repeat', type=int, default=7)

@@ -259,20 +259,28 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
         MoveLine = pool.get('account.move.line')
         PaymentLine = pool.get('account.invoice-account.move.line')
         sale, from_, where, opportunity = cls._sales()
+        # Grouped, the sales are found first from the opportunities, as for
+        # the ordered amount: SQLite otherwise looks for the opportunity of
+        # each sale line among all those of the company.
+        sold = from_.select(
+            sale.id.as_('sale'),
+            sale.marketing_campaign.as_('campaign'),
+            opportunity.id.as_('opportunity'),
+            where=where,
+            group_by=[sale.id, sale.marketing_campaign, opportunity.id])
         sale_line = SaleLine.__table__()
         invoice_line = InvoiceLine.__table__()
-        pairs = (from_
-            .join(sale_line, condition=sale_line.sale == sale.id)
+        pairs = (sold
+            .join(sale_line, condition=sale_line.sale == sold.sale)
             .join(invoice_line, condition=invoice_line.origin == Concat(
                     'sale.line,', Cast(sale_line.id, 'VARCHAR')))
             .select(
-                sale.marketing_campaign.as_('campaign'),
+                sold.campaign.as_('campaign'),
                 invoice_line.invoice.as_('invoice'),
                 # An invoice of several opportunities takes the costs of the
                 # first.
-                Min(opportunity.id).as_('opportunity'),
-                where=where,
-                group_by=[sale.marketing_campaign, invoice_line.invoice]))
+                Min(sold.opportunity).as_('opportunity'),
+                group_by=[sold.campaign, invoice_line.invoice]))
 
         # The ratio of cost to amount of the lines of each opportunity.
         line = OpportunityLine.__table__()
