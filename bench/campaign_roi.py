@@ -195,17 +195,20 @@ def attribute(database, campaigns, targets, unattributed):
             "CASE MOD(id, %d) %s END "
             "WHERE company = %d AND MOD(id, %d) <> 0" % (
                 len(ids), cases, company_id, unattributed))
+        # The ids parsed from the origins: the records are then found by
+        # their primary keys, where an origin built from each id would be
+        # compared with every row.
         cursor.execute(
             "UPDATE sale_sale SET marketing_campaign = ("
             "SELECT o.marketing_campaign FROM sale_opportunity o "
-            "WHERE sale_sale.origin = "
-            "'sale.opportunity,' || CAST(o.id AS VARCHAR)) "
+            "WHERE o.id = CAST(SUBSTR(sale_sale.origin, 18) AS INTEGER)) "
             "WHERE origin LIKE 'sale.opportunity,%'")
         cursor.execute(
             "UPDATE account_invoice SET marketing_campaign = ("
             "SELECT MIN(s.marketing_campaign) FROM account_invoice_line il "
-            "JOIN sale_line sl "
-            "ON il.origin = 'sale.line,' || CAST(sl.id AS VARCHAR) "
+            "JOIN sale_line sl ON sl.id = CASE "
+            "WHEN il.origin LIKE 'sale.line,%' "
+            "THEN CAST(SUBSTR(il.origin, 11) AS INTEGER) END "
             "JOIN sale_sale s ON s.id = sl.sale "
             "WHERE il.invoice = account_invoice.id) "
             "WHERE type = 'out'")
