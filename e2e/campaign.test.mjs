@@ -1,8 +1,9 @@
 // A marketing campaign in the sao web client at 1366x768 with the menu
 // open, as the demo's marketing user: the campaigns of the demo, a new
 // campaign planned with its type and budget, its target list filled from a
-// search of partners, the campaign activated, and a mailing sent to its
-// targets through the local mail server of the tests.
+// search of partners, the campaign activated, a mailing sent to its
+// targets through the local mail server of the tests, and the results of
+// the campaigns.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -156,5 +157,15 @@ test('a marketing user plans a campaign, builds its targets and starts it', {
         await openFormPage('Recipients');
         await assertFits('the recipients');
         await screenshot('campaign-06-sent.png');
+    });
+
+    await step(t, "the campaigns' results", async () => {
+        await openCrmMenu('Campaign Results', ['Marketing']);
+        // The demo's trade fairs brought leads, some won and paid.
+        const fairs = activeTab().locator('.treeview tbody tr',
+            { hasText: 'European Trade Fairs' });
+        await fairs.first().waitFor();
+        await assertFits('the results');
+        await screenshot('campaign-07-results.png');
     });
 });
