@@ -4,9 +4,10 @@
 opportunity, sales and invoices, and the campaign results report weighs
 what was paid against what the campaign cost.
 
-The host's marketing_campaign puts the campaign on opportunities and sales
-and copies it from one to the other; crm_plus carries it on to the customer
-invoices that the sales create."""
+The host's marketing_campaign puts the campaign on opportunities and sales;
+crm_plus carries it from an opportunity to its sales, which the host means
+to do but does not, and on to the customer invoices that the sales
+create."""
 from sql import Cast, Literal, Null
 from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Case, Coalesce, NullIf
