@@ -165,6 +165,14 @@ test('a marketing user plans a campaign, builds its targets and starts it', {
         const fairs = activeTab().locator('.treeview tbody tr',
             { hasText: 'European Trade Fairs' });
         await fairs.first().waitFor();
+        // As the report's form asks for them: any employee.
+        const [results] = await Rpc.call(rpc.session,
+            'model.crm.campaign.report.search_read', [
+                [['campaign.name', '=', 'european trade fairs']], 0, 1, null,
+                ['leads', 'won'], { ...rpc.context, employee: null }]);
+        assert.ok(results.leads > 0, 'the trade fairs brought leads');
+        assert.match(await fairs.first().innerText(),
+            new RegExp(`\\b${results.leads}\\b`));
         await assertFits('the results');
         await screenshot('campaign-07-results.png');
     });
