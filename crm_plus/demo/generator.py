@@ -87,6 +87,12 @@ ACCOUNTANT_GROUPS = [
     ('account', 'group_account'),
     ('account_credit_limit', 'group_credit_limit'),
     ]
+# The marketing user plans and runs the campaigns and follows the leads
+# they bring.
+MARKETING = 'marketing'
+MARKETING_GROUPS = [
+    ('crm_plus', 'group_crm_marketing'),
+    ] + HOST_GROUPS
 
 # Days from the order to its delivery, and from the delivery to the invoice
 SHIPPING_DAYS = (1, 10)
@@ -258,6 +264,7 @@ class Generator:
             self.plan_opportunities()
             self.step("Creating %d partners" % self.n_partners)
             self.create_partners()
+            self.create_campaigns()
             self.step("Creating %d opportunities" % self.scale)
             self.create_opportunities()
             self.step("Running %d opportunities through the sales workflow"
@@ -699,11 +706,15 @@ class Generator:
             for i, employee in enumerate(reps[:SALES_USERS], 1)]
         email = dict(zip(
                 (e.id for e in self.employees), self.employee_emails))
-        accountant = self.create_accountant()
-        email[accountant.id] = '%s@%s' % (
-            ACCOUNTANT, words.COMPANY['domain'])
-        accounts.append((ACCOUNTANT, accountant, "accountant",
-                [ModelData.get_id(m, g) for m, g in ACCOUNTANT_GROUPS]))
+        accountant = self.create_staff(ACCOUNTANT)
+        self.marketer = self.create_staff(MARKETING)
+        for login, employee, role_name, groups in [
+                (ACCOUNTANT, accountant, "accountant", ACCOUNTANT_GROUPS),
+                (MARKETING, self.marketer, "marketing", MARKETING_GROUPS),
+                ]:
+            email[employee.id] = '%s@%s' % (login, words.COMPANY['domain'])
+            accounts.append((login, employee, role_name,
+                    [ModelData.get_id(m, g) for m, g in groups]))
         vlist = []
         for login, employee, role_name, groups in accounts:
             vlist.append({
@@ -727,15 +738,15 @@ class Generator:
         self.user_of_employee = {
             a[1].id: u.id for a, u in zip(accounts, users)}
 
-    def create_accountant(self):
-        """The employee of the accounting department, apart from the sales
-        organisation: drawn from a generator of its own, so that the
-        partners and deals stay those of the same seed"""
+    def create_staff(self, login):
+        """The employee of a department apart from the sales organisation
+        (accounting, marketing): drawn from a generator of its own, so that
+        the partners and deals stay those of the same seed"""
         pool = Pool()
         Party = pool.get('party.party')
         Employee = pool.get('company.employee')
         name, surname, _ = self.person_name(
-            'ES', rng=random.Random('%s-%s' % (self.seed, ACCOUNTANT)))
+            'ES', rng=random.Random('%s-%s' % (self.seed, login)))
         party, = Party.create([{
                     'name': name,
                     'surname': surname,
@@ -1007,6 +1018,61 @@ class Generator:
                         address.id, team_code, manager))
             self.create_contact_persons(parties, [c[4] for c in composed])
 
+    def create_campaigns(self):
+        """The marketing campaigns, their targets found by their searches
+        and their costs; the leads of their sources answered them"""
+        pool = Pool()
+        ModelData = pool.get('ir.model.data')
+        Campaign = pool.get('marketing.campaign')
+        Expense = pool.get('crm.expense')
+        source_index = {
+            code: i for i, (code, *_) in enumerate(words.LEAD_SOURCES)}
+        campaigns = Campaign.create([{
+                    'name': name,
+                    'type': ModelData.get_id(
+                        'crm_plus', 'campaign_type_%s' % type_),
+                    'company': self.company.id,
+                    'currency': self.company.currency.id,
+                    'owner': self.marketer.id,
+                    'team': self.teams['SALES'].id,
+                    'start_date': self.first_day,
+                    'end_date': self.last_day,
+                    'budget': Decimal(budget),
+                    'expected_responses': responses,
+                    'expected_revenue': Decimal(revenue),
+                    'target_domain': domain,
+                    'products': [('add', [p.id for p in self.products[:2]])],
+                    }
+                for _, name, type_, budget, responses, revenue, domain, _
+                in words.CAMPAIGNS])
+        self.campaign_of_source = {
+            source_index[c[0]]: campaign.id
+            for c, campaign in zip(words.CAMPAIGNS, campaigns)}
+        Campaign.activate(campaigns)
+        Campaign.refresh_targets(campaigns)
+        # Spent in three parts over the history, most of the budget.
+        types = [ModelData.get_id('crm_plus', 'expense_type_%s' % c)
+            for c in ['travel', 'samples', 'other']]
+        days = (self.last_day - self.first_day).days
+        expenses = Expense.create([{
+                    'campaign': campaign.id,
+                    'company': self.company.id,
+                    'currency': self.company.currency.id,
+                    'employee': self.marketer.id,
+                    'type': type_,
+                    'description': name,
+                    'date': self.first_day + dt.timedelta(
+                        days=days * part // 3),
+                    'amount': campaign.budget * share,
+                    }
+                for campaign, (_, name, *_) in zip(campaigns, words.CAMPAIGNS)
+                for part, (type_, share) in enumerate(zip(types, [
+                            Decimal('0.4'), Decimal('0.3'),
+                            Decimal('0.2')]))])
+        Expense.confirm(expenses)
+        Campaign.close([c for c, values in zip(campaigns, words.CAMPAIGNS)
+                if values[-1]])
+
     def compose_contact_persons(self, country, domain):
         "Return the values and contact mechanisms of an organisation's people"
         rng = self.rng
@@ -1218,6 +1284,8 @@ class Generator:
                             self.lead_source_weights if party
                             else self.prospect_source_weights))[0]
                     values['lead_source'] = self.lead_sources[source].id
+                    values['marketing_campaign'] = (
+                        self.campaign_of_source.get(source))
                     # The source tells the type, but partners of an
                     # earlier sale come back as existing customers.
                     lead_type = words.LEAD_SOURCES[source][2]

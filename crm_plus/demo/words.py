@@ -505,6 +505,22 @@ LEAD_SOURCES = [
     ('ACCOUNT', "Account management", 'existing_customer', 5),
     ]
 
+# The marketing campaigns that the leads of a source answered: (lead
+# source code, name, campaign type, budget, expected responses, expected
+# revenue, the search of partners it targets, closed). Their dates span
+# the demo's history.
+CAMPAIGNS = [
+    ('FAIR', "European Trade Fairs", 'trade_fair', 60000, 400, 900000,
+        '[["party_kind", "=", "organisation"], '
+        '["territory.parent.name", "=", "Europe"]]', False),
+    ('MAIL', "Customer Newsletter", 'email', 8000, 250, 300000,
+        '[["party_kind", "=", "organisation"], '
+        '["industry.name", "=", "Construction"]]', False),
+    ('WEBINAR', "Product Webinars", 'event', 12000, 120, 250000,
+        '[["party_kind", "=", "organisation"], '
+        '["territory.parent.name", "=", "Asia"]]', True),
+    ]
+
 # The contact persons of organisations: (job title, department). The
 # first list holds those the others report to; a small firm has only its
 # boss and perhaps a buyer.

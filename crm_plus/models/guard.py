@@ -179,3 +179,8 @@ class Request(ReadonlyGuardMixin, metaclass=PoolMeta):
 
 class Decision(ReadonlyGuardMixin, metaclass=PoolMeta):
     __name__ = 'crm.approval.decision'
+
+
+class Campaign(ReadonlyGuardMixin, metaclass=PoolMeta):
+    __name__ = 'marketing.campaign'
+    _closed_states = {'closed', 'cancelled'}

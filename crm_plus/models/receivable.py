@@ -55,7 +55,8 @@ NAME_FIELDS = {
 # The context of the report that chooses its rows: the fields of its
 # context form and of the export's.
 FILTER_FIELDS = [
-    'company', 'from_date', 'to_date', 'team', 'territory', 'employee']
+    'company', 'from_date', 'to_date', 'team', 'territory', 'employee',
+    'marketing_campaign']
 # A float, so that SQLite does not divide integers.
 SECONDS_PER_DAY = 24 * 60 * 60.
 
@@ -162,12 +163,14 @@ class Opportunity(metaclass=PoolMeta):
             return from_.select(
                 opportunity.id, opportunity.company, opportunity.party,
                 opportunity.employee, opportunity.currency, opportunity.state,
+                opportunity.marketing_campaign,
                 *(expressions[n].as_(n) for n in columns),
                 where=where(opportunity))
         rows = from_.select(
             opportunity.id, opportunity.company, opportunity.party,
             opportunity.employee, opportunity.currency, opportunity.state,
-            opportunity.end_date, currency.digits,
+            opportunity.marketing_campaign, opportunity.end_date,
+            currency.digits,
             *(f.as_(n) for n, f in figures.items()),
             where=where(opportunity),
             group_by=[opportunity.id, currency.id])
@@ -175,7 +178,8 @@ class Opportunity(metaclass=PoolMeta):
             {n: getattr(rows, n) for n in figures}, rows, rows.digits)
         return rows.select(
             rows.id, rows.company, rows.party, rows.employee, rows.currency,
-            rows.state, *(expressions[n].as_(n) for n in columns))
+            rows.state, rows.marketing_campaign,
+            *(expressions[n].as_(n) for n in columns))
 
     @classmethod
     def _receivable_columns(cls, figures, opportunity, digits):
@@ -678,6 +682,11 @@ class ReceivableFilterMixin(OrganisationFilterMixin, ReportContextMixin):
     "The filter of the receivables report"
     __slots__ = ()
 
+    marketing_campaign = fields.Many2One(
+        'marketing.campaign', "Campaign",
+        domain=[('company', '=', Eval('company', -1))],
+        help="Only the opportunities of this marketing campaign.")
+
 
 class ReceivableReportContext(ReceivableFilterMixin, ModelView):
     "Receivable Report Context"
@@ -699,6 +708,7 @@ class ReceivableReport(ModelSQL, ModelView):
             },
         depends=['company'])
     employee = fields.Many2One('company.employee', "Employee")
+    marketing_campaign = fields.Many2One('marketing.campaign', "Campaign")
     currency = fields.Many2One('currency.currency', "Currency")
     state = fields.Selection('get_states', "State")
     won_date = fields.Date(
@@ -774,6 +784,9 @@ class ReceivableReport(ModelSQL, ModelView):
             if context.get('to_date'):
                 where &= opportunity.start_date <= context['to_date']
             where &= organisation_where(opportunity)
+            if context.get('marketing_campaign'):
+                where &= (opportunity.marketing_campaign
+                    == context['marketing_campaign'])
             if ids is not None:
                 where &= reduce_ids(opportunity.id, ids)
             readable = readable_opportunities(opportunity)
@@ -799,6 +812,7 @@ class ReceivableReport(ModelSQL, ModelView):
             rows.employee.as_('employee'),
             rows.currency.as_('currency'),
             rows.state.as_('state'),
+            rows.marketing_campaign.as_('marketing_campaign'),
             *(getattr(rows, n).as_(n) for n in columns))
 
     @classmethod
