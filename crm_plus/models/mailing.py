@@ -13,6 +13,7 @@ Each target carries a token: the link in the footer and the
 List-Unsubscribe header of every message lead to a route of the trytond
 web server that sets the target unsubscribed, without a login."""
 import datetime
+import html
 import secrets
 import smtplib
 from email import policy
@@ -597,15 +598,19 @@ class Target(metaclass=PoolMeta):
         cls._update(targets, 'status', 'sent')
 
     @classmethod
-    def unsubscribe(cls, token):
-        "Set unsubscribed the target of the token and return it, or None"
+    def from_token(cls, token):
+        "The target of the unsubscribe token, or None"
         if not token:
             return None
         targets = cls.search([('unsubscribe_token', '=', token)], limit=1)
-        if not targets:
-            return None
-        target, = targets
-        cls._update([target], 'status', 'unsubscribed')
+        return targets[0] if targets else None
+
+    @classmethod
+    def unsubscribe(cls, token):
+        "Set unsubscribed the target of the token and return it, or None"
+        target = cls.from_token(token)
+        if target is not None:
+            cls._update([target], 'status', 'unsubscribed')
         return target
 
 
@@ -628,16 +633,35 @@ class Campaign(metaclass=PoolMeta):
 @with_pool
 @with_transaction(readonly=False)
 def unsubscribe(request, pool, token):
-    "Unsubscribe the target of the token: the link of the messages sent"
+    """The link of the messages sent: a GET asks to confirm, a POST (the
+    confirmation, or a mail client's one-click of RFC 8058) unsubscribes
+
+    A GET changes nothing: the link checkers of mail servers open the
+    links of the messages they receive."""
     Target = pool.get('crm.campaign.target')
-    target = Target.unsubscribe(token)
+    if request.method == 'POST':
+        target = Target.unsubscribe(token)
+    else:
+        target = Target.from_token(token)
     if target is None:
         abort(HTTPStatus.NOT_FOUND)
     with Transaction().set_context(
             language=_language_code(target.party)):
-        text = gettext('crm_plus.msg_mailing_unsubscribed',
+        if request.method == 'POST':
+            text = gettext('crm_plus.msg_mailing_unsubscribed',
+                campaign=target.campaign.rec_name)
+            return Response(text, content_type='text/plain; charset=utf-8')
+        question = gettext('crm_plus.msg_mailing_unsubscribe_question',
             campaign=target.campaign.rec_name)
-    return Response(text, content_type='text/plain; charset=utf-8')
+        button = gettext('crm_plus.msg_mailing_unsubscribe_button')
+    page = (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width">'
+        f'<title>{html.escape(button)}</title></head><body>'
+        f'<form method="post"><p>{html.escape(question)}</p>'
+        f'<button type="submit">{html.escape(button)}</button></form>'
+        '</body></html>')
+    return Response(page, content_type='text/html; charset=utf-8')
 
 
 class CampaignLetter(Report):

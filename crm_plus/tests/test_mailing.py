@@ -14,6 +14,7 @@ from unittest.mock import patch
 
 from aiosmtpd.controller import Controller
 from werkzeug.exceptions import NotFound
+from werkzeug.test import EnvironBuilder
 
 import trytond.config as config
 from trytond.model.exceptions import AccessError, ValidationError
@@ -361,10 +362,23 @@ class MailingTestCase(unittest.TestCase):
                     '/' + path, method=method)
                 self.assertEqual(arguments['token'], alice.unsubscribe_token)
             handler = inspect.unwrap(endpoint)
-            with self.assertRaises(NotFound):
-                handler(None, pool, 'not-a-token')
+            get, post = (
+                EnvironBuilder(path='/' + path, method=m).get_request()
+                for m in ['GET', 'POST'])
+            for request in [get, post]:
+                with self.assertRaises(NotFound):
+                    handler(request, pool, 'not-a-token')
+            # Opening the link, as the link checkers of mail servers do,
+            # only asks.
+            response = handler(get, pool, alice.unsubscribe_token)
+            self.assertEqual(response.status_code, 200)
+            page = response.get_data(as_text=True)
+            self.assertIn('<form method="post">', page)
+            self.assertIn(
+                'Receive no more messages of the campaign '
+                '&quot;Spring&quot;?', page)
             self.assertEqual(Target(alice.id).status, 'sent')
-            response = handler(None, pool, alice.unsubscribe_token)
+            response = handler(post, pool, alice.unsubscribe_token)
             self.assertEqual(response.status_code, 200)
             self.assertEqual(
                 response.get_data(as_text=True),
