@@ -425,4 +425,3 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
                 (float_(Round(margin, digits) - Round(cost, digits))
                     / NullIf(float_(Round(cost, digits)), 0)).as_('roi'),
                 where=where))
-

@@ -23,8 +23,10 @@ from urllib.parse import quote
 
 from genshi.template import TextTemplate
 from sql.aggregate import Count
+from sql.conditionals import Case
 
 import trytond.config as config
+from trytond import backend
 from trytond.i18n import gettext
 from trytond.model import ModelSQL, ModelView, Unique, Workflow, fields
 from trytond.model.exceptions import AccessError, ValidationError
@@ -587,10 +589,15 @@ class Target(metaclass=PoolMeta):
     def set_unsubscribe_tokens(cls, targets):
         table = cls.__table__()
         cursor = Transaction().connection.cursor()
-        for target in targets:
+        # One query per slice of targets, whatever the size of the list:
+        # each id and its token are two parameters.
+        for sub in grouped_slice(targets, backend.MAX_QUERY_PARAMS // 3):
+            ids = [t.id for t in sub]
+            tokens = Case(*((table.id == i, secrets.token_urlsafe(24))
+                    for i in ids))
             cursor.execute(*table.update(
-                    [table.unsubscribe_token], [secrets.token_urlsafe(24)],
-                    where=table.id == target.id))
+                    [table.unsubscribe_token], [tokens],
+                    where=reduce_ids(table.id, ids)))
         cls._clear_cache(targets)
 
     @classmethod
