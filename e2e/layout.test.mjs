@@ -283,7 +283,7 @@ test('the forms fit 1366x768 beside the menu, with the next steps only',
             const titles = await visitPages('Lead');
             assert.deepEqual(titles, ['Prospect', 'Deal', 'Lines',
                 'Activities', 'Competition & Evaluation',
-                'Sales & Approvals', 'Stage History']);
+                'Sales & Approvals', 'Marketing Campaign', 'Stage History']);
             await closeTabShown();
         });
 
@@ -308,7 +308,7 @@ test('the forms fit 1366x768 beside the menu, with the next steps only',
             const titles = await visitPages('Opportunity');
             assert.deepEqual(titles, ['Deal', 'Lines', 'Activities',
                 'Competition & Evaluation', 'Sales & Approvals',
-                'Stage History']);
+                'Marketing Campaign', 'Stage History']);
             await closeTabShown();
         });
 
