@@ -176,4 +176,46 @@ test('a marketing user plans a campaign, builds its targets and starts it', {
         await assertFits('the results');
         await screenshot('campaign-07-results.png');
     });
+
+    await step(t, 'the results by type, lead source and period', async () => {
+        const context = { ...rpc.context, employee: null };
+        const read = (model, fields) => Rpc.call(rpc.session,
+            `model.${model}.search_read`,
+            [[], 0, null, null, fields, context]);
+        for (const [title, model, file] of [
+            ['Campaign Results by Type', 'crm.campaign.report.type',
+                'campaign-08-by-type.png'],
+            ['Campaign Results by Lead Source',
+                'crm.campaign.report.lead_source',
+                'campaign-09-by-lead-source.png'],
+            ['Campaign Results over Periods', 'crm.campaign.report.period',
+                'campaign-10-over-periods.png'],
+        ]) {
+            await openCrmMenu(title, ['Marketing']);
+            const rows = await read(model, ['leads']);
+            assert.ok(rows.length > 0, `${title} has rows`);
+            // The list shows the rows the server computes, as many.
+            await activeTab().locator('.treeview tbody tr').first()
+                .waitFor();
+            assert.equal(await activeTab()
+                .locator('.treeview tbody tr:visible').count(), rows.length);
+            await assertFits(title);
+            await screenshot(file);
+        }
+        // Whatever the dimension, the campaigns cost the same in all, but
+        // for the cents of the shares of a campaign among lead sources.
+        const costs = async (model) => (await read(model, ['cost']))
+            .map((row) => Number(row.cost.decimal));
+        const sum = (values) => values.reduce((a, b) => a + b, 0);
+        const cost = sum(await costs('crm.campaign.report'));
+        assert.ok(cost > 0, 'the campaigns cost something');
+        for (const model of ['crm.campaign.report.type',
+            'crm.campaign.report.lead_source',
+            'crm.campaign.report.period']) {
+            const rows = await costs(model);
+            const cents = model.endsWith('lead_source') ? rows.length : 0;
+            assert.ok(Math.abs(sum(rows) - cost) <= cents * 0.01 + 1e-6,
+                `${model}: ${sum(rows)} for ${cost}`);
+        }
+    });
 });

@@ -92,6 +92,16 @@ def _company_amount(amount, currency, date):
         / Funnel._rate(currency, date))
 
 
+def _keyed(campaign, key=None):
+    """The columns and the grouping of a figure per campaign, and per key
+    of the campaign's rows when one is given"""
+    columns, group_by = [campaign.as_('campaign')], [campaign]
+    if key is not None:
+        columns.append(key.as_('key'))
+        group_by.append(key)
+    return columns, group_by
+
+
 class CampaignReportContext(
         OrganisationFilterMixin, ReportContextMixin, ModelView):
     "Campaign Results Context"
@@ -106,15 +116,10 @@ class CampaignReportContext(
         help="Only the leads from this lead source.")
 
 
-class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
-    "Campaign Results"
-    __name__ = 'crm.campaign.report'
-    __string__ = "Campaign Results"
+class TargetFiguresMixin:
+    "The targets of the campaign results, per campaign or campaign type"
+    __slots__ = ()
 
-    campaign = fields.Many2One('marketing.campaign', "Campaign")
-    campaign_type = fields.Many2One('crm.campaign.type', "Campaign Type")
-    company = fields.Many2One('company.company', "Company")
-    currency = fields.Many2One('currency.currency', "Currency")
     targets = fields.Integer(
         "Targets", help="The partners and contacts the campaign addresses.")
     responses = fields.Integer(
@@ -123,6 +128,15 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
     response_rate = fields.Float(
         "Response Rate", digits=(1, 4),
         help="The responses among the targets.")
+
+
+class CampaignResultsMixin(KeptRowsMixin, ModelSQL, ModelView):
+    """The figures of the campaign results, per campaign or by a dimension
+    of the campaigns and their leads"""
+    __slots__ = ()
+
+    company = fields.Many2One('company.company', "Company")
+    currency = fields.Many2One('currency.currency', "Currency")
     leads = fields.Integer(
         "Leads",
         help="The leads and opportunities of the campaign started in the "
@@ -164,19 +178,6 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
         "divided by the cost; empty without cost.")
 
     @classmethod
-    def __setup__(cls):
-        super().__setup__()
-        cls._order = [('campaign', 'ASC'), ('id', 'ASC')]
-
-    def get_rec_name(self, name):
-        # A row is its campaign: the client names its windows with it.
-        return self.campaign.rec_name if self.campaign else ''
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        return [('campaign.rec_name', *clause[1:])]
-
-    @classmethod
     def _opportunity_where(cls, opportunity):
         """The condition on the table of opportunities of the campaigns
         counted: readable, of the context's filters and period"""
@@ -196,7 +197,9 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
             group_by=[target.campaign])
 
     @classmethod
-    def _opportunities(cls):
+    def _opportunities(cls, key=None):
+        """The leads, opportunities and won deals per campaign, and per
+        key(opportunity table) when given"""
         pool = Pool()
         Opportunity = pool.get('sale.opportunity')
         LeadSourceAnalysis = pool.get('crm.analysis.lead_source')
@@ -208,18 +211,19 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
                 | opportunity.state.in_(['opportunity', 'converted', 'won']),
                 Literal(1)),
             else_=Literal(0))
+        columns, group_by = _keyed(
+            opportunity.marketing_campaign, key and key(opportunity))
         return (opportunity
             .join(conversion, 'LEFT',
                 condition=conversion.resource == Concat(
                     'sale.opportunity,', Cast(opportunity.id, 'VARCHAR')))
-            .select(
-                opportunity.marketing_campaign.as_('campaign'),
+            .select(*columns,
                 Count(opportunity.id).as_('leads'),
                 Sum(converted).as_('opportunities'),
                 Sum(Case((opportunity.state == 'won', 1),
                         else_=0)).as_('won'),
                 where=cls._opportunity_where(opportunity),
-                group_by=[opportunity.marketing_campaign]))
+                group_by=group_by))
 
     @classmethod
     def _sales(cls):
@@ -238,20 +242,23 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
             & sale.state.in_(ORDERED_STATES)), opportunity
 
     @classmethod
-    def _ordered(cls):
-        sale, from_, where, _ = cls._sales()
-        return from_.select(
-            sale.marketing_campaign.as_('campaign'),
+    def _ordered(cls, key=None):
+        sale, from_, where, opportunity = cls._sales()
+        columns, group_by = _keyed(
+            sale.marketing_campaign, key and key(opportunity))
+        return from_.select(*columns,
             Sum(_company_amount(
                     sale.untaxed_amount_cache, sale.currency,
                     sale.sale_date)).as_('ordered'),
             where=where,
-            group_by=[sale.marketing_campaign])
+            group_by=group_by)
 
     @classmethod
-    def _invoices(cls):
+    def _invoices(cls, key=None):
         """The invoiced, paid and margin amounts of the posted customer
-        invoices of the campaign of the sales counted, each invoice once"""
+        invoices of the campaign of the sales counted, each invoice once,
+        per campaign and key(opportunity table) of the sale's opportunity
+        """
         pool = Pool()
         SaleLine = pool.get('sale.line')
         Invoice = pool.get('account.invoice')
@@ -262,26 +269,29 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
         sale, from_, where, opportunity = cls._sales()
         # Grouped, the sales are found first from the opportunities, as for
         # the ordered amount: SQLite otherwise looks for the opportunity of
-        # each sale line among all those of the company.
-        sold = from_.select(
+        # each sale line among all those of the company. The invoices of a
+        # sale are those of one opportunity: a key of the opportunity is
+        # one of its invoices too.
+        columns, group_by = _keyed(
+            sale.marketing_campaign, key and key(opportunity))
+        sold = from_.select(*columns,
             sale.id.as_('sale'),
-            sale.marketing_campaign.as_('campaign'),
             opportunity.id.as_('opportunity'),
             where=where,
-            group_by=[sale.id, sale.marketing_campaign, opportunity.id])
+            group_by=group_by + [sale.id, opportunity.id])
         sale_line = SaleLine.__table__()
         invoice_line = InvoiceLine.__table__()
         pairs = (sold
             .join(sale_line, condition=sale_line.sale == sold.sale)
             .join(invoice_line, condition=invoice_line.origin == Concat(
                     'sale.line,', Cast(sale_line.id, 'VARCHAR')))
-            .select(
-                sold.campaign.as_('campaign'),
+            .select(*cls._key_columns(sold, key),
                 invoice_line.invoice.as_('invoice'),
                 # An invoice of several opportunities takes the costs of the
                 # first.
                 Min(sold.opportunity).as_('opportunity'),
-                group_by=[sold.campaign, invoice_line.invoice]))
+                group_by=cls._key_columns(sold, key, False)
+                + [invoice_line.invoice]))
 
         # The ratio of cost to amount of the lines of each opportunity.
         line = OpportunityLine.__table__()
@@ -320,8 +330,7 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
                 & (pairs.campaign == invoice.marketing_campaign))
             .join(cost_ratios, 'LEFT',
                 condition=cost_ratios.opportunity == pairs.opportunity)
-            .select(
-                pairs.campaign.as_('campaign'),
+            .select(*cls._key_columns(pairs, key),
                 invoice.currency.as_('currency'),
                 invoice.invoice_date.as_('date'),
                 invoice.untaxed_amount_cache.as_('untaxed'),
@@ -337,45 +346,46 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
         def company(amount):
             return _company_amount(
                 amount, per_invoice.currency, per_invoice.date)
-        return per_invoice.select(
-            per_invoice.campaign.as_('campaign'),
+        return per_invoice.select(*cls._key_columns(per_invoice, key),
             Sum(company(per_invoice.untaxed)).as_('invoiced'),
             Sum(company(per_invoice.paid)).as_('paid'),
             Sum(company(per_invoice.paid
                     * (Literal(1) - per_invoice.cost_ratio))).as_('margin'),
-            group_by=[per_invoice.campaign])
+            group_by=cls._key_columns(per_invoice, key, False))
 
     @classmethod
-    def _costs(cls):
-        Expense = Pool().get('crm.expense')
-        expense = Expense.__table__()
+    def _campaign_where(cls, campaign):
+        "The condition on the table of campaigns of the campaigns counted"
         context = Transaction().context
-        return expense.select(
-            expense.campaign.as_('campaign'),
-            Sum(_company_amount(
-                    expense.amount, expense.currency, expense.date)
-                ).as_('cost'),
-            where=(expense.campaign != Null)
-            & (expense.state == 'confirmed')
-            & (expense.company == context.get('company', -1))
-            & period_where(expense.date),
-            group_by=[expense.campaign])
+        where = campaign.company == context.get('company', -1)
+        if context.get('campaign_type'):
+            where &= campaign.type == context['campaign_type']
+        return where
+
+    @staticmethod
+    def _figures(opportunities, ordered, invoices, costs):
+        """The figures of the rows of the queries of _opportunities,
+        _ordered, _invoices and _costs, by the names of _results"""
+        return {
+            'leads': opportunities.leads,
+            'opportunities': opportunities.opportunities,
+            'won': opportunities.won,
+            'ordered': ordered.ordered,
+            'invoiced': invoices.invoiced,
+            'paid': invoices.paid,
+            'margin': invoices.margin,
+            'cost': costs.cost,
+            }
 
     @classmethod
-    def table_query(cls):
-        pool = Pool()
-        Campaign = pool.get('marketing.campaign')
-        Currency = pool.get('currency.currency')
-        context = Transaction().context
-        campaign = Campaign.__table__()
+    def _results(cls, leads, opportunities, won, ordered, invoiced, paid,
+            margin, cost, targets=None, responses=None):
+        """The columns of the results computed from the SQL expressions of
+        their figures, amounts in the currency of the company; the targets
+        only where the rows have them"""
+        Currency = Pool().get('currency.currency')
         currency_id = company_currency()
         digits = Currency(currency_id).digits if currency_id else 2
-        targets = cls._targets()
-        opportunities = cls._opportunities()
-        ordered = cls._ordered()
-        invoices = cls._invoices()
-        costs = cls._costs()
-
         float_ = cls.roi.sql_cast
 
         def amount(expression):
@@ -385,13 +395,90 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
             return cls.cost.sql_cast(Round(
                     _exact(total) / NullIf(count, 0), digits))
 
-        cost = Coalesce(costs.cost, 0)
-        margin = Coalesce(invoices.margin, 0)
-        leads = Coalesce(opportunities.leads, 0)
-        won = Coalesce(opportunities.won, 0)
-        where = campaign.company == context.get('company', -1)
-        if context.get('campaign_type'):
-            where &= campaign.type == context['campaign_type']
+        cost = Coalesce(cost, 0)
+        margin = Coalesce(margin, 0)
+        leads = Coalesce(leads, 0)
+        won = Coalesce(won, 0)
+        columns = [Literal(currency_id).as_('currency')]
+        if targets is not None:
+            columns += [
+                Coalesce(targets, 0).as_('targets'),
+                Coalesce(responses, 0).as_('responses'),
+                (float_(responses) / NullIf(float_(targets), 0)
+                    ).as_('response_rate'),
+                ]
+        return columns + [
+            leads.as_('leads'),
+            Coalesce(opportunities, 0).as_('opportunities'),
+            won.as_('won'),
+            amount(ordered).as_('ordered_amount'),
+            amount(invoiced).as_('invoiced_amount'),
+            amount(paid).as_('paid_amount'),
+            amount(margin).as_('paid_margin'),
+            amount(cost).as_('cost'),
+            per(cost, leads).as_('cost_per_lead'),
+            per(cost, won).as_('cost_per_won'),
+            (float_(Round(margin, digits) - Round(cost, digits))
+                / NullIf(float_(Round(cost, digits)), 0)).as_('roi'),
+            ]
+
+    @staticmethod
+    def _key_columns(query, key, named=True):
+        "The campaign and, when keyed, the key of the rows of query"
+        columns = [query.campaign] + ([query.key] if key else [])
+        if named:
+            columns = [c.as_(c.name) for c in columns]
+        return columns
+
+    @classmethod
+    def _costs(cls, key=None):
+        """The confirmed expenses of the period per campaign, and per
+        key(expense table) when given"""
+        Expense = Pool().get('crm.expense')
+        expense = Expense.__table__()
+        context = Transaction().context
+        columns, group_by = _keyed(expense.campaign, key and key(expense))
+        return expense.select(*columns,
+            Sum(_company_amount(
+                    expense.amount, expense.currency, expense.date)
+                ).as_('cost'),
+            where=(expense.campaign != Null)
+            & (expense.state == 'confirmed')
+            & (expense.company == context.get('company', -1))
+            & period_where(expense.date),
+            group_by=group_by)
+
+
+class CampaignReport(TargetFiguresMixin, CampaignResultsMixin):
+    "Campaign Results"
+    __name__ = 'crm.campaign.report'
+    __string__ = "Campaign Results"
+
+    campaign = fields.Many2One('marketing.campaign', "Campaign")
+    campaign_type = fields.Many2One('crm.campaign.type', "Campaign Type")
+
+    @classmethod
+    def __setup__(cls):
+        super().__setup__()
+        cls._order = [('campaign', 'ASC'), ('id', 'ASC')]
+
+    def get_rec_name(self, name):
+        # A row is its campaign: the client names its windows with it.
+        return self.campaign.rec_name if self.campaign else ''
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('campaign.rec_name', *clause[1:])]
+
+    @classmethod
+    def table_query(cls):
+        Campaign = Pool().get('marketing.campaign')
+        campaign = Campaign.__table__()
+        targets = cls._targets()
+        opportunities = cls._opportunities()
+        ordered = cls._ordered()
+        invoices = cls._invoices()
+        costs = cls._costs()
         return (campaign
             .join(targets, 'LEFT', condition=targets.campaign == campaign.id)
             .join(opportunities, 'LEFT',
@@ -405,23 +492,9 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
                 campaign.id.as_('campaign'),
                 campaign.type.as_('campaign_type'),
                 campaign.company.as_('company'),
-                Literal(currency_id).as_('currency'),
-                Coalesce(targets.targets, 0).as_('targets'),
-                Coalesce(targets.responses, 0).as_('responses'),
-                (float_(targets.responses)
-                    / NullIf(float_(targets.targets), 0)
-                    ).as_('response_rate'),
-                leads.as_('leads'),
-                Coalesce(opportunities.opportunities, 0).as_(
-                    'opportunities'),
-                won.as_('won'),
-                amount(ordered.ordered).as_('ordered_amount'),
-                amount(invoices.invoiced).as_('invoiced_amount'),
-                amount(invoices.paid).as_('paid_amount'),
-                amount(margin).as_('paid_margin'),
-                amount(cost).as_('cost'),
-                per(cost, leads).as_('cost_per_lead'),
-                per(cost, won).as_('cost_per_won'),
-                (float_(Round(margin, digits) - Round(cost, digits))
-                    / NullIf(float_(Round(cost, digits)), 0)).as_('roi'),
-                where=where))
+                *cls._results(
+                    targets=targets.targets,
+                    responses=targets.responses,
+                    **cls._figures(
+                        opportunities, ordered, invoices, costs)),
+                where=cls._campaign_where(campaign)))
