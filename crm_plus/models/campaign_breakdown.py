@@ -16,7 +16,8 @@ from trytond.transaction import Transaction
 from .campaign_roi import (
     CampaignReportContext, CampaignResultsMixin, TargetFiguresMixin, _exact)
 
-# The figures that add up, by the names of CampaignResultsMixin._results.
+# The figures that add up, by the names of CampaignResultsMixin._results,
+# in the order of the columns of the rows united.
 FIGURES = ('leads', 'opportunities', 'won', 'ordered', 'invoiced', 'paid',
     'margin', 'cost')
 
@@ -187,7 +188,7 @@ class CampaignLeadSourceReport(CampaignResultsMixin):
                 condition=totals.campaign == opportunities.campaign)
             .select(
                 opportunities.key.as_('key'),
-                *(f.as_(n) for n, f in figures.items()),
+                *(figures[n].as_(n) for n in FIGURES),
                 where=cls._campaign_where(campaign)))
         rows = by_source
         if not context.get('lead_source'):
