@@ -8,7 +8,7 @@ The host's marketing_campaign puts the campaign on opportunities and sales;
 crm_plus carries it from an opportunity to its sales, which the host means
 to do but does not, and on to the customer invoices that the sales
 create."""
-from sql import Cast, Literal, Null
+from sql import Cast, Column, Literal, Null
 from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Case, Coalesce, NullIf
 from sql.functions import Round
@@ -90,6 +90,42 @@ def _company_amount(amount, currency, date):
         (currency == company_currency_id, amount),
         else_=amount * Funnel._rate(company_currency_id, date)
         / Funnel._rate(currency, date))
+
+
+def _company_sums(rows, names):
+    """The select of the campaign and of the sums of the amount columns
+    names of rows in the currency of the company of the context, at the
+    rates of their date: rows has campaign, currency and date columns"""
+    if backend.name != 'postgresql':
+        return rows.select(
+            rows.campaign.as_('campaign'),
+            *(Sum(_company_amount(Column(rows, n), rows.currency, rows.date)
+                    ).as_(n) for n in names),
+            group_by=[rows.campaign])
+    # PostgreSQL estimates a sub-query per row as if it ran for every row,
+    # even when it never does, and then compiles the query, which takes
+    # longer than computing it: the rates are looked up per campaign,
+    # currency and date, as the funnel does, and the company's own
+    # currency, without a date, makes one group per campaign.
+    # (A column: the same expression with parameters in the columns and in
+    # the grouping is not recognised as the same.)
+    dated = rows.select(
+        rows.campaign.as_('campaign'),
+        rows.currency.as_('currency'),
+        Case((rows.currency == company_currency(), Null),
+            else_=rows.date).as_('date'),
+        *(Column(rows, n).as_(n) for n in names))
+    groups = dated.select(
+        dated.campaign.as_('campaign'),
+        dated.currency.as_('currency'),
+        dated.date.as_('date'),
+        *(Sum(Coalesce(Column(dated, n), 0)).as_(n) for n in names),
+        group_by=[dated.campaign, dated.currency, dated.date])
+    return groups.select(
+        groups.campaign.as_('campaign'),
+        *(Sum(_company_amount(Column(groups, n), groups.currency,
+                    groups.date)).as_(n) for n in names),
+        group_by=[groups.campaign])
 
 
 class CampaignReportContext(
@@ -240,13 +276,12 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
     @classmethod
     def _ordered(cls):
         sale, from_, where, _ = cls._sales()
-        return from_.select(
-            sale.marketing_campaign.as_('campaign'),
-            Sum(_company_amount(
-                    sale.untaxed_amount_cache, sale.currency,
-                    sale.sale_date)).as_('ordered'),
-            where=where,
-            group_by=[sale.marketing_campaign])
+        return _company_sums(from_.select(
+                sale.marketing_campaign.as_('campaign'),
+                sale.currency.as_('currency'),
+                sale.sale_date.as_('date'),
+                sale.untaxed_amount_cache.as_('ordered'),
+                where=where), ['ordered'])
 
     @classmethod
     def _invoices(cls):
@@ -332,18 +367,22 @@ class CampaignReport(KeptRowsMixin, ModelSQL, ModelView):
                     ).as_('paid'),
                 Coalesce(cost_ratios.ratio, 0).as_('cost_ratio'),
                 where=(invoice.type == 'out')
-                & invoice.state.in_(INVOICED_STATES)))
-
-        def company(amount):
-            return _company_amount(
-                amount, per_invoice.currency, per_invoice.date)
-        return per_invoice.select(
-            per_invoice.campaign.as_('campaign'),
-            Sum(company(per_invoice.untaxed)).as_('invoiced'),
-            Sum(company(per_invoice.paid)).as_('paid'),
-            Sum(company(per_invoice.paid
-                    * (Literal(1) - per_invoice.cost_ratio))).as_('margin'),
-            group_by=[per_invoice.campaign])
+                & invoice.state.in_(INVOICED_STATES),
+                # One row per campaign and invoice already. Grouped, the
+                # rows are not merged into the sums by PostgreSQL, which
+                # would run the sub-queries of the paid part once for
+                # each sum that uses it.
+                group_by=([pairs.campaign, invoice.id, cost_ratios.ratio]
+                    if backend.name == 'postgresql' else None)))
+        return _company_sums(per_invoice.select(
+                per_invoice.campaign.as_('campaign'),
+                per_invoice.currency.as_('currency'),
+                per_invoice.date.as_('date'),
+                per_invoice.untaxed.as_('invoiced'),
+                per_invoice.paid.as_('paid'),
+                (per_invoice.paid * (Literal(1) - per_invoice.cost_ratio)
+                    ).as_('margin')),
+            ['invoiced', 'paid', 'margin'])
 
     @classmethod
     def _costs(cls):
