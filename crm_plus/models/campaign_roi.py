@@ -8,7 +8,7 @@ The host's marketing_campaign puts the campaign on opportunities and sales;
 crm_plus carries it from an opportunity to its sales, which the host means
 to do but does not, and on to the customer invoices that the sales
 create."""
-from sql import Cast, Literal, Null
+from sql import Cast, Column, Literal, Null
 from sql.aggregate import Count, Min, Sum
 from sql.conditionals import Case, Coalesce, NullIf
 from sql.functions import Round
@@ -90,6 +90,48 @@ def _company_amount(amount, currency, date):
         (currency == company_currency_id, amount),
         else_=amount * Funnel._rate(company_currency_id, date)
         / Funnel._rate(currency, date))
+
+
+def _key_columns(query, keyed, named=True):
+    "The campaign and, when keyed, the key of the rows of query"
+    columns = [query.campaign] + ([query.key] if keyed else [])
+    if named:
+        columns = [c.as_(c.name) for c in columns]
+    return columns
+
+
+def _company_sums(rows, names, keyed=False):
+    """The select of the campaign, of the key when keyed, and of the sums
+    of the amount columns names of rows in the currency of the company of
+    the context, at the rates of their date: rows has campaign, currency
+    and date columns"""
+    if backend.name != 'postgresql':
+        return rows.select(*_key_columns(rows, keyed),
+            *(Sum(_company_amount(Column(rows, n), rows.currency, rows.date)
+                    ).as_(n) for n in names),
+            group_by=_key_columns(rows, keyed, False))
+    # PostgreSQL estimates a sub-query per row as if it ran for every row,
+    # even when it never does, and then compiles the query, which takes
+    # longer than computing it: the rates are looked up per campaign,
+    # currency and date, as the funnel does, and the company's own
+    # currency, without a date, makes one group per campaign.
+    # (A column: the same expression with parameters in the columns and in
+    # the grouping is not recognised as the same.)
+    dated = rows.select(*_key_columns(rows, keyed),
+        rows.currency.as_('currency'),
+        Case((rows.currency == company_currency(), Null),
+            else_=rows.date).as_('date'),
+        *(Column(rows, n).as_(n) for n in names))
+    groups = dated.select(*_key_columns(dated, keyed),
+        dated.currency.as_('currency'),
+        dated.date.as_('date'),
+        *(Sum(Coalesce(Column(dated, n), 0)).as_(n) for n in names),
+        group_by=_key_columns(dated, keyed, False)
+        + [dated.currency, dated.date])
+    return groups.select(*_key_columns(groups, keyed),
+        *(Sum(_company_amount(Column(groups, n), groups.currency,
+                    groups.date)).as_(n) for n in names),
+        group_by=_key_columns(groups, keyed, False))
 
 
 def _keyed(campaign, key=None):
@@ -244,14 +286,13 @@ class CampaignResultsMixin(KeptRowsMixin, ModelSQL, ModelView):
     @classmethod
     def _ordered(cls, key=None):
         sale, from_, where, opportunity = cls._sales()
-        columns, group_by = _keyed(
+        columns, _ = _keyed(
             sale.marketing_campaign, key and key(opportunity))
-        return from_.select(*columns,
-            Sum(_company_amount(
-                    sale.untaxed_amount_cache, sale.currency,
-                    sale.sale_date)).as_('ordered'),
-            where=where,
-            group_by=group_by)
+        return _company_sums(from_.select(*columns,
+                sale.currency.as_('currency'),
+                sale.sale_date.as_('date'),
+                sale.untaxed_amount_cache.as_('ordered'),
+                where=where), ['ordered'], keyed=key is not None)
 
     @classmethod
     def _invoices(cls, key=None):
@@ -285,12 +326,12 @@ class CampaignResultsMixin(KeptRowsMixin, ModelSQL, ModelView):
             .join(sale_line, condition=sale_line.sale == sold.sale)
             .join(invoice_line, condition=invoice_line.origin == Concat(
                     'sale.line,', Cast(sale_line.id, 'VARCHAR')))
-            .select(*cls._key_columns(sold, key),
+            .select(*_key_columns(sold, key is not None),
                 invoice_line.invoice.as_('invoice'),
                 # An invoice of several opportunities takes the costs of the
                 # first.
                 Min(sold.opportunity).as_('opportunity'),
-                group_by=cls._key_columns(sold, key, False)
+                group_by=_key_columns(sold, key is not None, False)
                 + [invoice_line.invoice]))
 
         # The ratio of cost to amount of the lines of each opportunity.
@@ -330,7 +371,7 @@ class CampaignResultsMixin(KeptRowsMixin, ModelSQL, ModelView):
                 & (pairs.campaign == invoice.marketing_campaign))
             .join(cost_ratios, 'LEFT',
                 condition=cost_ratios.opportunity == pairs.opportunity)
-            .select(*cls._key_columns(pairs, key),
+            .select(*_key_columns(pairs, key is not None),
                 invoice.currency.as_('currency'),
                 invoice.invoice_date.as_('date'),
                 invoice.untaxed_amount_cache.as_('untaxed'),
@@ -341,17 +382,23 @@ class CampaignResultsMixin(KeptRowsMixin, ModelSQL, ModelView):
                     ).as_('paid'),
                 Coalesce(cost_ratios.ratio, 0).as_('cost_ratio'),
                 where=(invoice.type == 'out')
-                & invoice.state.in_(INVOICED_STATES)))
-
-        def company(amount):
-            return _company_amount(
-                amount, per_invoice.currency, per_invoice.date)
-        return per_invoice.select(*cls._key_columns(per_invoice, key),
-            Sum(company(per_invoice.untaxed)).as_('invoiced'),
-            Sum(company(per_invoice.paid)).as_('paid'),
-            Sum(company(per_invoice.paid
-                    * (Literal(1) - per_invoice.cost_ratio))).as_('margin'),
-            group_by=cls._key_columns(per_invoice, key, False))
+                & invoice.state.in_(INVOICED_STATES),
+                # One row per campaign and invoice already. Grouped, the
+                # rows are not merged into the sums by PostgreSQL, which
+                # would run the sub-queries of the paid part once for
+                # each sum that uses it.
+                group_by=(_key_columns(pairs, key is not None, False)
+                    + [invoice.id, cost_ratios.ratio]
+                    if backend.name == 'postgresql' else None)))
+        return _company_sums(per_invoice.select(
+                *_key_columns(per_invoice, key is not None),
+                per_invoice.currency.as_('currency'),
+                per_invoice.date.as_('date'),
+                per_invoice.untaxed.as_('invoiced'),
+                per_invoice.paid.as_('paid'),
+                (per_invoice.paid * (Literal(1) - per_invoice.cost_ratio)
+                    ).as_('margin')),
+            ['invoiced', 'paid', 'margin'], keyed=key is not None)
 
     @classmethod
     def _campaign_where(cls, campaign):
@@ -421,14 +468,6 @@ class CampaignResultsMixin(KeptRowsMixin, ModelSQL, ModelView):
             (float_(Round(margin, digits) - Round(cost, digits))
                 / NullIf(float_(Round(cost, digits)), 0)).as_('roi'),
             ]
-
-    @staticmethod
-    def _key_columns(query, key, named=True):
-        "The campaign and, when keyed, the key of the rows of query"
-        columns = [query.campaign] + ([query.key] if key else [])
-        if named:
-            columns = [c.as_(c.name) for c in columns]
-        return columns
 
     @classmethod
     def _costs(cls, key=None):
