@@ -5,7 +5,7 @@ from collections import defaultdict
 from email.message import EmailMessage
 from weakref import WeakKeyDictionary
 
-from sql import Cast, Column, Literal, Select, Union
+from sql import Cast, Column, Literal, Select, Union, Values
 
 from trytond import backend, config
 from trytond.cache import Cache
@@ -330,6 +330,14 @@ class KeptRowsMixin:
             def value(v, type_):
                 v = Literal(v)
                 return Cast(v, type_) if type_ else v
+            if backend.name != 'sqlite':
+                # One list of values: PostgreSQL plans a union of as many
+                # selects as rows in a time that grows faster than the rows.
+                values = Values([[value(v, t) for v, t in zip(row, types)]
+                        for row in rows])
+                return values.select(*(
+                        Column(values, 'column%d' % i).as_(n)
+                        for i, n in enumerate(names, 1)))
             selects = [
                 Select([value(v, t).as_(n)
                         for n, v, t in zip(names, row, types)])
