@@ -366,16 +366,29 @@ class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def process(cls, mailings):
         """Send the next batch of the mailings, then queue the batch after
-        it or finish the mailing"""
+        it or finish the mailing
+
+        Without a queue worker ([queue] worker false), the host's
+        dispatcher runs after its commit the tasks a request queued, but
+        the worker's run_task never runs those a task queues: the next
+        batch would wait forever. So the batches are then sent one after
+        the other in this task, each committed as a task of its own would
+        be, which also shows the progress to the other sessions."""
+        has_worker = config.getboolean('queue', 'worker', default=False)
+        transaction = Transaction()
         for mailing in mailings:
             # A stopped sending waits for Resume.
-            if mailing.state != 'sending' or mailing.error:
-                continue
-            if mailing._send_batch():
-                if not mailing.error:
+            while mailing.state == 'sending' and not mailing.error:
+                if not mailing._send_batch():
+                    cls.finish([mailing])
+                    break
+                if mailing.error:
+                    break
+                if has_worker:
                     cls.__queue__.process([mailing])
-            else:
-                cls.finish([mailing])
+                    break
+                transaction.commit()
+                mailing = cls(mailing.id)
 
     def _send_batch(self):
         "Send to the next pending recipients: whether some remain after"

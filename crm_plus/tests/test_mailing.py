@@ -21,8 +21,10 @@ from trytond.model.exceptions import AccessError, ValidationError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
+from trytond.modules.crm_plus.tests.tools import CommittedTestCase, rpc_call
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import (
+    DB_NAME, activate_module, with_transaction)
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
@@ -57,6 +59,26 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+def set_config(test, section, option, value):
+    "Set the option of trytond's configuration for the test"
+    old = config.get(section, option)
+    config.set(section, option, value)
+    test.addCleanup(config.set, section, option, old)
+
+
+def start_smtp(test):
+    "Start a local SMTP server for the test; return its handler"
+    handler = _Handler()
+    controller = Controller(handler, hostname='127.0.0.1', port=_free_port())
+    controller.start()
+    test.addCleanup(controller.stop)
+    # Nothing may leave the machine: the host's SMTP server is the local
+    # one for the test.
+    set_config(test, 'email', 'uri', 'smtp://127.0.0.1:%s' % controller.port)
+    set_config(test, 'email', 'from', 'marketing@example.com')
+    return handler
+
+
 class MailingTestCase(unittest.TestCase):
     "Mailings and letters of campaigns"
 
@@ -67,20 +89,9 @@ class MailingTestCase(unittest.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.handler = _Handler()
-        self.controller = Controller(
-            self.handler, hostname='127.0.0.1', port=_free_port())
-        self.controller.start()
-        self.addCleanup(self.controller.stop)
-        # Nothing may leave the machine: the host's SMTP server is the
-        # local one for the test.
-        for option, value in [
-                ('uri', 'smtp://127.0.0.1:%s' % self.controller.port),
-                ('from', 'marketing@example.com'),
-                ]:
-            old = config.get('email', option)
-            config.set('email', option, value)
-            self.addCleanup(config.set, 'email', option, old)
+        self.handler = start_smtp(self)
+        # The tests run the batches as a queue worker does, one task each.
+        set_config(self, 'queue', 'worker', 'True')
 
     def _user(self, login, group, company, employee=None):
         pool = Pool()
@@ -511,3 +522,96 @@ class MailingTestCase(unittest.TestCase):
                 {a.subject for a in activities},
                 {'Letter of the campaign "%s"' % Campaign(
                         campaign.id).rec_name})
+
+
+def create_mailing_campaign(company, count, name="Autumn"):
+    """Create a marketing user and a campaign of count partners with an
+    address each, and a draft mailing to them; return their ids"""
+    pool = Pool()
+    Campaign = pool.get('marketing.campaign')
+    Mailing = pool.get('crm.mailing')
+    ModelData = pool.get('ir.model.data')
+    Party = pool.get('party.party')
+    User = pool.get('res.user')
+    owner = create_employee(company, "Olivia Owner")
+    marketer, = User.create([{
+                'name': 'Marketer', 'login': 'marketer',
+                'groups': [('add', [
+                            ModelData.get_id(
+                                'crm_plus', 'group_crm_marketing')])],
+                'companies': [('add', [company.id])],
+                'company': company.id,
+                'employees': [('add', [owner.id])],
+                'employee': owner.id,
+                }])
+    parties = Party.create([{
+                'name': "Partner %03d" % i,
+                'contact_mechanisms': [('create', [{
+                                'type': 'email',
+                                'value': 'partner%03d@example.com' % i,
+                                }])],
+                } for i in range(count)])
+    campaign, = Campaign.create([{
+                'name': name,
+                'company': company.id,
+                'currency': company.currency.id,
+                'owner': owner.id,
+                'targets': [('create', [
+                            {'party': p.id} for p in parties])],
+                }])
+    Campaign.activate([campaign])
+    mailing, = Mailing.create([{
+                'name': name,
+                'campaign': campaign.id,
+                'subject': "News for ${partner}",
+                'body': "Dear ${partner},\n",
+                }])
+    return marketer.id, campaign.id, mailing.id
+
+
+class MailingWithoutWorkerTestCase(CommittedTestCase):
+    """Mailings sent by a trytond without a queue worker, whose dispatcher
+    runs after a request's commit the tasks the request queued"""
+
+    @classmethod
+    def _setup_data(cls):
+        company = create_company()
+        cls.company_id = company.id
+        with set_company(company):
+            cls.marketer_id, cls.campaign_id, cls.mailing_id = (
+                create_mailing_campaign(company, 120))
+
+    def setUp(self):
+        super().setUp()
+        self.handler = start_smtp(self)
+        set_config(self, 'queue', 'worker', 'False')
+
+    def test_every_batch_sent(self):
+        "Send sends every batch, each message once"
+        rpc_call(
+            DB_NAME, self.marketer_id, 'crm.mailing', 'send',
+            [self.mailing_id], context={'company': self.company_id},
+            run_tasks=True)
+        addresses = [a for rcpt_tos, _ in self.handler.messages
+            for a in rcpt_tos]
+        self.assertEqual(len(addresses), 120)
+        self.assertEqual(
+            sorted(addresses),
+            ['partner%03d@example.com' % i for i in range(120)])
+        with Transaction().start(DB_NAME, 0):
+            pool = Pool()
+            Mailing = pool.get('crm.mailing')
+            Queue = pool.get('ir.queue')
+            Target = pool.get('crm.campaign.target')
+            mailing = Mailing(self.mailing_id)
+            self.assertEqual(
+                (mailing.state, mailing.total, mailing.processed,
+                    mailing.sent_count, mailing.error),
+                ('sent', 120, 120, 120, None))
+            self.assertEqual(
+                {t.status for t in Target.search(
+                        [('campaign', '=', self.campaign_id)])}, {'sent'})
+            # One task, run: nothing left waiting for a worker.
+            tasks = Queue.search([])
+            self.assertEqual(len(tasks), 1)
+            self.assertTrue(tasks[0].finished_at)
