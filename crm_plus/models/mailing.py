@@ -18,7 +18,7 @@ import secrets
 import smtplib
 from email import policy
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.utils import formataddr, parseaddr
 from urllib.parse import quote
 
 from genshi.template import TextTemplate
@@ -28,7 +28,8 @@ from sql.conditionals import Case
 import trytond.config as config
 from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import ModelSQL, ModelView, Unique, Workflow, fields
+from trytond.model import (
+    Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.protocols.wrappers import (
@@ -40,10 +41,11 @@ from trytond.rpc import RPC
 from trytond.sendmail import get_smtp_server, send_message
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
-from trytond.url import http_host
+from trytond.url import host, http_host
 from trytond.wsgi import app
 
 from .guard import ReadonlyGuardMixin
+from .mailing_bounce import bounce_sender
 
 STATES = [
     ('draft', "Draft"),
@@ -189,7 +191,9 @@ class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
         fields.Integer("Sent"), 'get_counts')
     bounced_count = fields.Function(
         fields.Integer(
-            "Bounced", help="The recipients the mail server refused."),
+            "Bounced",
+            help="The recipients the mail server refused, or whose message "
+            "came back undeliverable."),
         'get_counts')
     skipped_count = fields.Function(
         fields.Integer(
@@ -413,6 +417,9 @@ class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
         targets = [r.target for r in recipients]
         values = merge_values(campaign, targets)
         from_ = self.from_ or config.get('email', 'from')
+        domain = (
+            config.get('crm_plus', 'bounce_address') or parseaddr(from_)[1]
+            ).rpartition('@')[2] or host()
         activity_type = ModelData.get_id('crm_plus', 'activity_type_email')
         now = datetime.datetime.now()
         server = None
@@ -431,11 +438,18 @@ class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
                     continue
                 merged = values[target.id]
                 msg, subject, body = self._message(target, merged, from_)
+                # The token matches the bounces that come back later by
+                # mail: by the VERP envelope sender, or by the Message-ID
+                # that the bounce quotes.
+                token = secrets.token_hex(12)
+                msg['Message-ID'] = f'<{token}@{domain}>'
+                recipient.message_id = msg['Message-ID']
                 if server is None:
                     server = get_smtp_server(strict=True)
                 try:
                     server = send_message(
-                        msg, from_, [email], server=server, strict=True)
+                        msg, bounce_sender(token) or from_, [email],
+                        server=server, strict=True)
                 except smtplib.SMTPRecipientsRefused as error:
                     recipient.result = 'bounced'
                     recipient.error = '; '.join(
@@ -519,8 +533,12 @@ class Recipient(ModelSQL, ModelView):
         RESULTS, "Result", required=True, readonly=True, sort=False)
     error = fields.Char(
         "Error", readonly=True,
-        help="What the mail server answered when it refused the message.")
+        help="What the mail server answered when it refused the message, "
+        "or the status and diagnostic of its bounce.")
     sent_at = fields.DateTime("Sent at", readonly=True)
+    message_id = fields.Char(
+        "Message-ID", readonly=True, strip=False,
+        help="The Message-ID of the message sent, which its bounces quote.")
 
     @classmethod
     def __setup__(cls):
@@ -530,6 +548,9 @@ class Recipient(ModelSQL, ModelView):
             ('mailing_target_unique', Unique(t, t.mailing, t.target),
                 'crm_plus.msg_mailing_recipient_unique'),
             ]
+        # The bounces find their recipient by the token that starts it.
+        cls._sql_indexes.add(
+            Index(t, (t.message_id, Index.Similarity(begin=True))))
         cls._order = [('mailing', 'DESC'), ('id', 'ASC')]
 
     @classmethod
@@ -616,6 +637,10 @@ class Target(metaclass=PoolMeta):
     @classmethod
     def set_sent(cls, targets):
         cls._update(targets, 'status', 'sent')
+
+    @classmethod
+    def set_bounced(cls, targets):
+        cls._update(targets, 'status', 'bounced')
 
     @classmethod
     def from_token(cls, token):

@@ -34,6 +34,8 @@ class _Handler:
 
     def __init__(self):
         self.messages = []
+        # The envelope sender of each message, by its recipients.
+        self.senders = {}
         # The bytes received, by recipients: what mail clients read.
         self.raw = {}
 
@@ -46,6 +48,7 @@ class _Handler:
 
     async def handle_DATA(self, server, session, envelope):
         self.raw[tuple(envelope.rcpt_tos)] = envelope.original_content
+        self.senders[tuple(envelope.rcpt_tos)] = envelope.mail_from
         self.messages.append((
                 list(envelope.rcpt_tos),
                 email.message_from_bytes(
@@ -61,9 +64,13 @@ def _free_port():
 
 def set_config(test, section, option, value):
     "Set the option of trytond's configuration for the test"
+    # trytond reads a missing section as empty but sets no option in it.
+    if not config.has_section(section):
+        config.add_section(section)
     old = config.get(section, option)
     config.set(section, option, value)
-    test.addCleanup(config.set, section, option, old)
+    # An option that was not set is left empty, which reads as unset.
+    test.addCleanup(config.set, section, option, old or '')
 
 
 def start_smtp(test):
