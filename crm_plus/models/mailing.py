@@ -44,6 +44,7 @@ from trytond.transaction import Transaction
 from trytond.url import host, http_host
 from trytond.wsgi import app
 
+from .approval import serialize
 from .guard import ReadonlyGuardMixin
 from .mailing_bounce import bounce_sender
 
@@ -319,8 +320,22 @@ class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('sending')
     def send(cls, mailings):
+        # Two users pressing Send at once: the second waits for the first
+        # to commit, is started again by the dispatcher (PostgreSQL cannot
+        # serialize it), then finds the mailing sending and is told so,
+        # rather than taking the targets and sending to them again.
+        serialize(cls, mailings)
+        for mailing in cls.browse(mailings):
+            if mailing.state != 'draft':
+                raise AccessError(gettext(
+                        'crm_plus.msg_mailing_already_sending',
+                        mailing=mailing.rec_name))
+        cls._start_sending(mailings)
+
+    @classmethod
+    @Workflow.transition('sending')
+    def _start_sending(cls, mailings):
         pool = Pool()
         Recipient = pool.get('crm.mailing.recipient')
         Target = pool.get('crm.campaign.target')

@@ -17,10 +17,12 @@ from werkzeug.exceptions import NotFound
 from werkzeug.test import EnvironBuilder
 
 import trytond.config as config
+from trytond import backend
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
+from trytond.modules.crm_plus.tests.test_concurrency import at_once
 from trytond.modules.crm_plus.tests.tools import CommittedTestCase, rpc_call
 from trytond.pool import Pool
 from trytond.tests.test_tryton import (
@@ -255,6 +257,14 @@ class MailingTestCase(unittest.TestCase):
                 self.assertEqual(mailing.state, 'sending')
                 self.assertEqual(mailing.total, 5)
                 self.assertEqual(mailing.sent_by, data['owner'])
+                self.assertEqual(self._queued(), 1)
+                # Sent once only, even when called without the button.
+                with self.assertRaises(AccessError) as raised:
+                    Mailing.send([mailing])
+                self.assertEqual(
+                    raised.exception.message,
+                    'The mailing "Spring offer" is already being sent or '
+                    'sent: it is sent only once.')
                 self.assertEqual(self._queued(), 1)
 
                 # The first batch: Alice sent, Carmen (of Bruno) sent.
@@ -622,3 +632,84 @@ class MailingWithoutWorkerTestCase(CommittedTestCase):
             tasks = Queue.search([])
             self.assertEqual(len(tasks), 1)
             self.assertTrue(tasks[0].finished_at)
+
+
+@unittest.skipUnless(
+    backend.name == 'postgresql', "two sessions at once on PostgreSQL")
+class MailingConcurrencyTestCase(CommittedTestCase):
+    "Two marketing users pressing Send on the same mailing at once"
+
+    @classmethod
+    def _setup_data(cls):
+        pool = Pool()
+        company = create_company()
+        cls.company_id = company.id
+        with set_company(company):
+            cls.marketer_id, cls.campaign_id, _ = (
+                create_mailing_campaign(company, 7))
+            # A second marketing user.
+            ModelData = pool.get('ir.model.data')
+            User = pool.get('res.user')
+            second, = User.create([{
+                        'name': 'Second', 'login': 'second',
+                        'groups': [('add', [ModelData.get_id(
+                                        'crm_plus', 'group_crm_marketing')])],
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        }])
+            cls.second_id = second.id
+
+    def setUp(self):
+        super().setUp()
+        self.handler = start_smtp(self)
+        set_config(self, 'queue', 'worker', 'False')
+
+    def _new_mailing(self):
+        with Transaction().start(
+                DB_NAME, 0, context={'company': self.company_id}
+                ) as transaction:
+            Mailing = Pool().get('crm.mailing')
+            mailing, = Mailing.create([{
+                        'name': "Winter",
+                        'campaign': self.campaign_id,
+                        'subject': "Winter news for ${partner}",
+                        'body': "Dear ${partner},\n",
+                        }])
+            transaction.commit()
+            return mailing.id
+
+    def _send(self, user_id, mailing_id):
+        return lambda: rpc_call(
+            DB_NAME, user_id, 'crm.mailing', 'send', [mailing_id],
+            context={'company': self.company_id}, run_tasks=True)
+
+    def test_send_twice_at_once(self):
+        "One Send sends, the other is told the mailing is being sent"
+        for _ in range(3):
+            self.handler.messages.clear()
+            mailing_id = self._new_mailing()
+            results = at_once(
+                self._send(self.marketer_id, mailing_id),
+                self._send(self.second_id, mailing_id))
+            errors = [r for r in results if isinstance(r, Exception)]
+            self.assertEqual(len(errors), 1, results)
+            # Started again after the first committed, the second finds
+            # the mailing sending: the host refuses its Send button.
+            self.assertIsInstance(errors[0], AccessButtonError)
+            self.assertEqual(
+                errors[0].message,
+                'You can not call "send" on "Winter" of "Mailing".')
+            with Transaction().start(DB_NAME, 0):
+                pool = Pool()
+                Mailing = pool.get('crm.mailing')
+                Recipient = pool.get('crm.mailing.recipient')
+                mailing = Mailing(mailing_id)
+                self.assertEqual(
+                    (mailing.state, mailing.total, mailing.processed),
+                    ('sent', 7, 7))
+                self.assertEqual(Recipient.search_count(
+                        [('mailing', '=', mailing_id)]), 7)
+            addresses = sorted(a for rcpt_tos, _ in self.handler.messages
+                for a in rcpt_tos)
+            self.assertEqual(
+                addresses, ['partner%03d@example.com' % i for i in range(7)])
