@@ -2,11 +2,16 @@
 # this repository contains the full copyright notices and license terms.
 """Bounces of mailings that come back by mail, read from a Maildir"""
 import mailbox
+import imaplib
 import os
-import shutil
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 import unittest
 
+import trytond.config as config
 from trytond.exceptions import UserError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import create_company, set_company
@@ -78,10 +83,12 @@ class MailingBounceTestCase(unittest.TestCase):
             Mailing.process([Mailing(mailing_id)])
         return Mailing(mailing_id), marketer_id
 
-    def _write_bounces(self, mailing):
-        "Deliver into the Maildir the bounces of the partners' messages"
+    def _bounces(self, mailing):
+        """The bounces of the partners' messages, by file name: the
+        fixtures filled with the token, Message-ID and address of each"""
         recipients = {int(r.party.name.split()[-1]): r
             for r in mailing.recipients}
+        bounces = {}
         for number, name in BOUNCES.items():
             recipient = recipients[number]
             token = recipient.message_id[1:].split('@')[0]
@@ -93,15 +100,20 @@ class MailingBounceTestCase(unittest.TestCase):
                     (b'{{EMAIL}}', recipient.email),
                     ]:
                 data = data.replace(placeholder, value.encode())
+            bounces['%s.%s' % (number, name)] = data
+        # A bounce that no mailing sent.
+        with open(os.path.join(FIXTURES, 'unknown_message.eml'), 'rb') as file:
+            bounces['unknown.eml'] = file.read()
+        return bounces
+
+    def _write_bounces(self, mailing):
+        "Deliver into the Maildir the bounces of the partners' messages"
+        for name, data in self._bounces(mailing).items():
             # As a delivering server does: the file as received, in new.
-            path = os.path.join(self.maildir_path, 'tmp', name + str(number))
+            path = os.path.join(self.maildir_path, 'tmp', name)
             with open(path, 'wb') as file:
                 file.write(data)
-            os.rename(path, os.path.join(
-                    self.maildir_path, 'new', '%s.%s' % (number, name)))
-        # A bounce that no mailing sent.
-        shutil.copy(os.path.join(FIXTURES, 'unknown_message.eml'),
-            os.path.join(self.maildir_path, 'new', 'unknown.eml'))
+            os.rename(path, os.path.join(self.maildir_path, 'new', name))
 
     def _states(self, mailing):
         "The result of each recipient and its target's status, by number"
@@ -248,3 +260,76 @@ class MailingBounceTestCase(unittest.TestCase):
                     self.assertIn(message, raised.exception.message)
             self.assertEqual(
                 {r.result for r in Mailing(mailing.id).recipients}, {'sent'})
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+class MailingBounceIMAPTestCase(MailingBounceTestCase):
+    "Bounces read back from an IMAP folder of a local IMAP server"
+
+    def setUp(self):
+        super().setUp()
+        # pymap, an IMAP server in Python, with its in-memory mailboxes.
+        port = _free_port()
+        server = subprocess.Popen([
+                os.path.join(os.path.dirname(sys.executable), 'pymap'),
+                '--host', '127.0.0.1', '--port', str(port), '--no-tls',
+                'dict'],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(server.wait)
+        self.addCleanup(server.terminate)
+        for _ in range(100):
+            try:
+                self.imap = imaplib.IMAP4('127.0.0.1', port)
+                break
+            except OSError:
+                time.sleep(0.1)
+        self.addCleanup(self.imap.logout)
+        self.imap.login('demouser', 'demopass')
+        self.imap.select('INBOX')
+        set_config(
+            self, 'crm_plus', 'bounce_mailbox',
+            'imap://demouser:demopass@127.0.0.1:%s/INBOX' % port)
+
+    def _write_bounces(self, mailing):
+        "Deliver into the IMAP folder the bounces of the partners' messages"
+        self.uids = {}
+        for name, data in self._bounces(mailing).items():
+            typ, answer = self.imap.append('INBOX', None, None, data)
+            self.assertEqual(typ, 'OK')
+            # [APPENDUID <validity> <uid>]
+            self.uids[answer[0].split()[2].rstrip(b']')] = name
+
+    def _files(self):
+        "The messages of the folder: those not seen and those seen"
+        self.imap.select('INBOX')
+        typ, answer = self.imap.uid('SEARCH', None, 'UNSEEN')
+        unseen = {self.uids[u] for u in answer[0].split()}
+        typ, answer = self.imap.uid('SEARCH', None, 'SEEN')
+        seen = {self.uids[u]: 'S' for u in answer[0].split()}
+        return unseen, seen
+
+    @with_transaction()
+    def test_button_needs_mailbox(self):
+        "The button says when the IMAP server refuses the login"
+        pool = Pool()
+        Mailing = pool.get('crm.mailing')
+        company = create_company()
+        with set_company(company):
+            mailing, marketer_id = self._send(company, count=2)
+            uri = config.get('crm_plus', 'bounce_mailbox')
+            set_config(
+                self, 'crm_plus', 'bounce_mailbox',
+                uri.replace(':demopass@', ':wrong@'))
+            with Transaction().set_user(marketer_id), \
+                    Transaction().set_context(
+                        _check_access=True, company=company.id):
+                with self.assertRaises(UserError) as raised:
+                    Mailing.read_bounces_button([Mailing(mailing.id)])
+            self.assertIn(
+                "The bounce mailbox cannot be read",
+                raised.exception.message)
