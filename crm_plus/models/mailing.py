@@ -6,8 +6,10 @@ A mailing holds a subject and a body written as Genshi text templates, as
 the host's e-mail notifications are, merged once per target in the
 partner's language.  Sending runs in the queue, one batch of targets per
 task: each task commits what it sent, so the mailing shows its progress
-and a failure costs at most the batch being sent.  The SMTP server is the
-host's, the trytond configuration's [email] uri.
+and a failure costs at most the batch being sent (without a queue
+worker, one task sends every batch, committing after each).  The SMTP
+server is the host's, the trytond configuration's [email] uri; the bounces
+that come back by mail are read in mailing_bounce.py.
 
 Each target carries a token: the link in the footer and the
 List-Unsubscribe header of every message lead to a route of the trytond
@@ -323,8 +325,10 @@ class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
     def send(cls, mailings):
         # Two users pressing Send at once: the second waits for the first
         # to commit, is started again by the dispatcher (PostgreSQL cannot
-        # serialize it), then finds the mailing sending and is told so,
-        # rather than taking the targets and sending to them again.
+        # serialize it), then finds the mailing sending, rather than taking
+        # the targets and sending to them again. Through the client the
+        # host's check of the button's states refuses it first; a call
+        # from code is refused here.
         serialize(cls, mailings)
         for mailing in cls.browse(mailings):
             if mailing.state != 'draft':
