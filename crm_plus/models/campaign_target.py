@@ -24,10 +24,11 @@ STATUSES = [
     ('responded', "Responded"),
     ('lead', "Converted to Lead"),
     ('unsubscribed', "Unsubscribed"),
+    ('bounced', "Bounced"),
     ]
 # The statuses a lead of the target's partner moves on to converted; an
 # unsubscribed partner stays so, whatever they buy.
-UNCONVERTED = ['selected', 'sent', 'opened', 'responded']
+UNCONVERTED = ['selected', 'sent', 'opened', 'responded', 'bounced']
 
 
 class Target(ModelSQL, ModelView):

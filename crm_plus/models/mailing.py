@@ -6,8 +6,10 @@ A mailing holds a subject and a body written as Genshi text templates, as
 the host's e-mail notifications are, merged once per target in the
 partner's language.  Sending runs in the queue, one batch of targets per
 task: each task commits what it sent, so the mailing shows its progress
-and a failure costs at most the batch being sent.  The SMTP server is the
-host's, the trytond configuration's [email] uri.
+and a failure costs at most the batch being sent (without a queue
+worker, one task sends every batch, committing after each).  The SMTP
+server is the host's, the trytond configuration's [email] uri; the bounces
+that come back by mail are read in mailing_bounce.py.
 
 Each target carries a token: the link in the footer and the
 List-Unsubscribe header of every message lead to a route of the trytond
@@ -18,7 +20,7 @@ import secrets
 import smtplib
 from email import policy
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.utils import formataddr, parseaddr
 from urllib.parse import quote
 
 from genshi.template import TextTemplate
@@ -28,7 +30,8 @@ from sql.conditionals import Case
 import trytond.config as config
 from trytond import backend
 from trytond.i18n import gettext
-from trytond.model import ModelSQL, ModelView, Unique, Workflow, fields
+from trytond.model import (
+    Index, ModelSQL, ModelView, Unique, Workflow, fields)
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.pool import Pool, PoolMeta
 from trytond.protocols.wrappers import (
@@ -40,10 +43,12 @@ from trytond.rpc import RPC
 from trytond.sendmail import get_smtp_server, send_message
 from trytond.tools import grouped_slice, reduce_ids
 from trytond.transaction import Transaction
-from trytond.url import http_host
+from trytond.url import host, http_host
 from trytond.wsgi import app
 
+from .approval import serialize
 from .guard import ReadonlyGuardMixin
+from .mailing_bounce import bounce_sender
 
 STATES = [
     ('draft', "Draft"),
@@ -189,7 +194,9 @@ class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
         fields.Integer("Sent"), 'get_counts')
     bounced_count = fields.Function(
         fields.Integer(
-            "Bounced", help="The recipients the mail server refused."),
+            "Bounced",
+            help="The recipients the mail server refused, or whose message "
+            "came back undeliverable."),
         'get_counts')
     skipped_count = fields.Function(
         fields.Integer(
@@ -315,8 +322,24 @@ class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
 
     @classmethod
     @ModelView.button
-    @Workflow.transition('sending')
     def send(cls, mailings):
+        # Two users pressing Send at once: the second waits for the first
+        # to commit, is started again by the dispatcher (PostgreSQL cannot
+        # serialize it), then finds the mailing sending, rather than taking
+        # the targets and sending to them again. Through the client the
+        # host's check of the button's states refuses it first; a call
+        # from code is refused here.
+        serialize(cls, mailings)
+        for mailing in cls.browse(mailings):
+            if mailing.state != 'draft':
+                raise AccessError(gettext(
+                        'crm_plus.msg_mailing_already_sending',
+                        mailing=mailing.rec_name))
+        cls._start_sending(mailings)
+
+    @classmethod
+    @Workflow.transition('sending')
+    def _start_sending(cls, mailings):
         pool = Pool()
         Recipient = pool.get('crm.mailing.recipient')
         Target = pool.get('crm.campaign.target')
@@ -366,16 +389,29 @@ class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
     @classmethod
     def process(cls, mailings):
         """Send the next batch of the mailings, then queue the batch after
-        it or finish the mailing"""
+        it or finish the mailing
+
+        Without a queue worker ([queue] worker false), the host's
+        dispatcher runs after its commit the tasks a request queued, but
+        the worker's run_task never runs those a task queues: the next
+        batch would wait forever. So the batches are then sent one after
+        the other in this task, each committed as a task of its own would
+        be, which also shows the progress to the other sessions."""
+        has_worker = config.getboolean('queue', 'worker', default=False)
+        transaction = Transaction()
         for mailing in mailings:
             # A stopped sending waits for Resume.
-            if mailing.state != 'sending' or mailing.error:
-                continue
-            if mailing._send_batch():
-                if not mailing.error:
+            while mailing.state == 'sending' and not mailing.error:
+                if not mailing._send_batch():
+                    cls.finish([mailing])
+                    break
+                if mailing.error:
+                    break
+                if has_worker:
                     cls.__queue__.process([mailing])
-            else:
-                cls.finish([mailing])
+                    break
+                transaction.commit()
+                mailing = cls(mailing.id)
 
     def _send_batch(self):
         "Send to the next pending recipients: whether some remain after"
@@ -400,6 +436,9 @@ class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
         targets = [r.target for r in recipients]
         values = merge_values(campaign, targets)
         from_ = self.from_ or config.get('email', 'from')
+        domain = (
+            config.get('crm_plus', 'bounce_address') or parseaddr(from_)[1]
+            ).rpartition('@')[2] or host()
         activity_type = ModelData.get_id('crm_plus', 'activity_type_email')
         now = datetime.datetime.now()
         server = None
@@ -418,11 +457,18 @@ class Mailing(ReadonlyGuardMixin, Workflow, ModelSQL, ModelView):
                     continue
                 merged = values[target.id]
                 msg, subject, body = self._message(target, merged, from_)
+                # The token matches the bounces that come back later by
+                # mail: by the VERP envelope sender, or by the Message-ID
+                # that the bounce quotes.
+                token = secrets.token_hex(12)
+                msg['Message-ID'] = f'<{token}@{domain}>'
+                recipient.message_id = msg['Message-ID']
                 if server is None:
                     server = get_smtp_server(strict=True)
                 try:
                     server = send_message(
-                        msg, from_, [email], server=server, strict=True)
+                        msg, bounce_sender(token) or from_, [email],
+                        server=server, strict=True)
                 except smtplib.SMTPRecipientsRefused as error:
                     recipient.result = 'bounced'
                     recipient.error = '; '.join(
@@ -506,8 +552,12 @@ class Recipient(ModelSQL, ModelView):
         RESULTS, "Result", required=True, readonly=True, sort=False)
     error = fields.Char(
         "Error", readonly=True,
-        help="What the mail server answered when it refused the message.")
+        help="What the mail server answered when it refused the message, "
+        "or the status and diagnostic of its bounce.")
     sent_at = fields.DateTime("Sent at", readonly=True)
+    message_id = fields.Char(
+        "Message-ID", readonly=True, strip=False,
+        help="The Message-ID of the message sent, which its bounces quote.")
 
     @classmethod
     def __setup__(cls):
@@ -517,6 +567,9 @@ class Recipient(ModelSQL, ModelView):
             ('mailing_target_unique', Unique(t, t.mailing, t.target),
                 'crm_plus.msg_mailing_recipient_unique'),
             ]
+        # The bounces find their recipient by the token that starts it.
+        cls._sql_indexes.add(
+            Index(t, (t.message_id, Index.Similarity(begin=True))))
         cls._order = [('mailing', 'DESC'), ('id', 'ASC')]
 
     @classmethod
@@ -603,6 +656,10 @@ class Target(metaclass=PoolMeta):
     @classmethod
     def set_sent(cls, targets):
         cls._update(targets, 'status', 'sent')
+
+    @classmethod
+    def set_bounced(cls, targets):
+        cls._update(targets, 'status', 'bounced')
 
     @classmethod
     def from_token(cls, token):

@@ -17,12 +17,16 @@ from werkzeug.exceptions import NotFound
 from werkzeug.test import EnvironBuilder
 
 import trytond.config as config
+from trytond import backend
 from trytond.model.exceptions import AccessError, ValidationError
 from trytond.model.modelview import AccessButtonError
 from trytond.modules.company.tests import (
     create_company, create_employee, set_company)
+from trytond.modules.crm_plus.tests.test_concurrency import at_once
+from trytond.modules.crm_plus.tests.tools import CommittedTestCase, rpc_call
 from trytond.pool import Pool
-from trytond.tests.test_tryton import activate_module, with_transaction
+from trytond.tests.test_tryton import (
+    DB_NAME, activate_module, with_transaction)
 from trytond.transaction import Transaction
 from trytond.wsgi import app
 
@@ -32,6 +36,8 @@ class _Handler:
 
     def __init__(self):
         self.messages = []
+        # The envelope sender of each message, by its recipients.
+        self.senders = {}
         # The bytes received, by recipients: what mail clients read.
         self.raw = {}
 
@@ -44,6 +50,7 @@ class _Handler:
 
     async def handle_DATA(self, server, session, envelope):
         self.raw[tuple(envelope.rcpt_tos)] = envelope.original_content
+        self.senders[tuple(envelope.rcpt_tos)] = envelope.mail_from
         self.messages.append((
                 list(envelope.rcpt_tos),
                 email.message_from_bytes(
@@ -57,6 +64,30 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+def set_config(test, section, option, value):
+    "Set the option of trytond's configuration for the test"
+    # trytond reads a missing section as empty but sets no option in it.
+    if not config.has_section(section):
+        config.add_section(section)
+    old = config.get(section, option)
+    config.set(section, option, value)
+    # An option that was not set is left empty, which reads as unset.
+    test.addCleanup(config.set, section, option, old or '')
+
+
+def start_smtp(test):
+    "Start a local SMTP server for the test; return its handler"
+    handler = _Handler()
+    controller = Controller(handler, hostname='127.0.0.1', port=_free_port())
+    controller.start()
+    test.addCleanup(controller.stop)
+    # Nothing may leave the machine: the host's SMTP server is the local
+    # one for the test.
+    set_config(test, 'email', 'uri', 'smtp://127.0.0.1:%s' % controller.port)
+    set_config(test, 'email', 'from', 'marketing@example.com')
+    return handler
+
+
 class MailingTestCase(unittest.TestCase):
     "Mailings and letters of campaigns"
 
@@ -67,20 +98,9 @@ class MailingTestCase(unittest.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.handler = _Handler()
-        self.controller = Controller(
-            self.handler, hostname='127.0.0.1', port=_free_port())
-        self.controller.start()
-        self.addCleanup(self.controller.stop)
-        # Nothing may leave the machine: the host's SMTP server is the
-        # local one for the test.
-        for option, value in [
-                ('uri', 'smtp://127.0.0.1:%s' % self.controller.port),
-                ('from', 'marketing@example.com'),
-                ]:
-            old = config.get('email', option)
-            config.set('email', option, value)
-            self.addCleanup(config.set, 'email', option, old)
+        self.handler = start_smtp(self)
+        # The tests run the batches as a queue worker does, one task each.
+        set_config(self, 'queue', 'worker', 'True')
 
     def _user(self, login, group, company, employee=None):
         pool = Pool()
@@ -237,6 +257,14 @@ class MailingTestCase(unittest.TestCase):
                 self.assertEqual(mailing.state, 'sending')
                 self.assertEqual(mailing.total, 5)
                 self.assertEqual(mailing.sent_by, data['owner'])
+                self.assertEqual(self._queued(), 1)
+                # Sent once only, even when called without the button.
+                with self.assertRaises(AccessError) as raised:
+                    Mailing.send([mailing])
+                self.assertEqual(
+                    raised.exception.message,
+                    'The mailing "Spring offer" is already being sent or '
+                    'sent: it is sent only once.')
                 self.assertEqual(self._queued(), 1)
 
                 # The first batch: Alice sent, Carmen (of Bruno) sent.
@@ -511,3 +539,177 @@ class MailingTestCase(unittest.TestCase):
                 {a.subject for a in activities},
                 {'Letter of the campaign "%s"' % Campaign(
                         campaign.id).rec_name})
+
+
+def create_mailing_campaign(company, count, name="Autumn"):
+    """Create a marketing user and a campaign of count partners with an
+    address each, and a draft mailing to them; return their ids"""
+    pool = Pool()
+    Campaign = pool.get('marketing.campaign')
+    Mailing = pool.get('crm.mailing')
+    ModelData = pool.get('ir.model.data')
+    Party = pool.get('party.party')
+    User = pool.get('res.user')
+    owner = create_employee(company, "Olivia Owner")
+    marketer, = User.create([{
+                'name': 'Marketer', 'login': 'marketer',
+                'groups': [('add', [
+                            ModelData.get_id(
+                                'crm_plus', 'group_crm_marketing')])],
+                'companies': [('add', [company.id])],
+                'company': company.id,
+                'employees': [('add', [owner.id])],
+                'employee': owner.id,
+                }])
+    parties = Party.create([{
+                'name': "Partner %03d" % i,
+                'contact_mechanisms': [('create', [{
+                                'type': 'email',
+                                'value': 'partner%03d@example.com' % i,
+                                }])],
+                } for i in range(count)])
+    campaign, = Campaign.create([{
+                'name': name,
+                'company': company.id,
+                'currency': company.currency.id,
+                'owner': owner.id,
+                'targets': [('create', [
+                            {'party': p.id} for p in parties])],
+                }])
+    Campaign.activate([campaign])
+    mailing, = Mailing.create([{
+                'name': name,
+                'campaign': campaign.id,
+                'subject': "News for ${partner}",
+                'body': "Dear ${partner},\n",
+                }])
+    return marketer.id, campaign.id, mailing.id
+
+
+class MailingWithoutWorkerTestCase(CommittedTestCase):
+    """Mailings sent by a trytond without a queue worker, whose dispatcher
+    runs after a request's commit the tasks the request queued"""
+
+    @classmethod
+    def _setup_data(cls):
+        company = create_company()
+        cls.company_id = company.id
+        with set_company(company):
+            cls.marketer_id, cls.campaign_id, cls.mailing_id = (
+                create_mailing_campaign(company, 120))
+
+    def setUp(self):
+        super().setUp()
+        self.handler = start_smtp(self)
+        set_config(self, 'queue', 'worker', 'False')
+
+    def test_every_batch_sent(self):
+        "Send sends every batch, each message once"
+        rpc_call(
+            DB_NAME, self.marketer_id, 'crm.mailing', 'send',
+            [self.mailing_id], context={'company': self.company_id},
+            run_tasks=True)
+        addresses = [a for rcpt_tos, _ in self.handler.messages
+            for a in rcpt_tos]
+        self.assertEqual(len(addresses), 120)
+        self.assertEqual(
+            sorted(addresses),
+            ['partner%03d@example.com' % i for i in range(120)])
+        with Transaction().start(DB_NAME, 0):
+            pool = Pool()
+            Mailing = pool.get('crm.mailing')
+            Queue = pool.get('ir.queue')
+            Target = pool.get('crm.campaign.target')
+            mailing = Mailing(self.mailing_id)
+            self.assertEqual(
+                (mailing.state, mailing.total, mailing.processed,
+                    mailing.sent_count, mailing.error),
+                ('sent', 120, 120, 120, None))
+            self.assertEqual(
+                {t.status for t in Target.search(
+                        [('campaign', '=', self.campaign_id)])}, {'sent'})
+            # One task, run: nothing left waiting for a worker.
+            tasks = Queue.search([])
+            self.assertEqual(len(tasks), 1)
+            self.assertTrue(tasks[0].finished_at)
+
+
+@unittest.skipUnless(
+    backend.name == 'postgresql', "two sessions at once on PostgreSQL")
+class MailingConcurrencyTestCase(CommittedTestCase):
+    "Two marketing users pressing Send on the same mailing at once"
+
+    @classmethod
+    def _setup_data(cls):
+        pool = Pool()
+        company = create_company()
+        cls.company_id = company.id
+        with set_company(company):
+            cls.marketer_id, cls.campaign_id, _ = (
+                create_mailing_campaign(company, 7))
+            # A second marketing user.
+            ModelData = pool.get('ir.model.data')
+            User = pool.get('res.user')
+            second, = User.create([{
+                        'name': 'Second', 'login': 'second',
+                        'groups': [('add', [ModelData.get_id(
+                                        'crm_plus', 'group_crm_marketing')])],
+                        'companies': [('add', [company.id])],
+                        'company': company.id,
+                        }])
+            cls.second_id = second.id
+
+    def setUp(self):
+        super().setUp()
+        self.handler = start_smtp(self)
+        set_config(self, 'queue', 'worker', 'False')
+
+    def _new_mailing(self):
+        with Transaction().start(
+                DB_NAME, 0, context={'company': self.company_id}
+                ) as transaction:
+            Mailing = Pool().get('crm.mailing')
+            mailing, = Mailing.create([{
+                        'name': "Winter",
+                        'campaign': self.campaign_id,
+                        'subject': "Winter news for ${partner}",
+                        'body': "Dear ${partner},\n",
+                        }])
+            transaction.commit()
+            return mailing.id
+
+    def _send(self, user_id, mailing_id):
+        return lambda: rpc_call(
+            DB_NAME, user_id, 'crm.mailing', 'send', [mailing_id],
+            context={'company': self.company_id}, run_tasks=True)
+
+    def test_send_twice_at_once(self):
+        "One Send sends, the other is told the mailing is being sent"
+        for _ in range(3):
+            self.handler.messages.clear()
+            mailing_id = self._new_mailing()
+            results = at_once(
+                self._send(self.marketer_id, mailing_id),
+                self._send(self.second_id, mailing_id))
+            errors = [r for r in results if isinstance(r, Exception)]
+            self.assertEqual(len(errors), 1, results)
+            # Started again after the first committed, the second finds
+            # the mailing sending: the host refuses its Send button.
+            self.assertIsInstance(errors[0], AccessButtonError)
+            self.assertEqual(
+                errors[0].message,
+                'You can not call "send" on "Winter" of "Mailing".')
+            with Transaction().start(DB_NAME, 0):
+                pool = Pool()
+                Mailing = pool.get('crm.mailing')
+                Recipient = pool.get('crm.mailing.recipient')
+                mailing = Mailing(mailing_id)
+                self.assertEqual(
+                    (mailing.state, mailing.total, mailing.processed),
+                    ('sent', 7, 7))
+                self.assertEqual(Recipient.search_count(
+                        [('mailing', '=', mailing_id)]), 7)
+            addresses = sorted(a for rcpt_tos, _ in self.handler.messages
+                for a in rcpt_tos)
+            self.assertEqual(
+                addresses, ['partner%03d@example.com' % i for i in range(7)])

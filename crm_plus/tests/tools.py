@@ -45,10 +45,13 @@ def counting_queries():
 
 
 def rpc_call(database_name, user_id, model, method, *args, context=None,
-        type='model'):
+        type='model', run_tasks=False):
     """Call the method of the model as the host's dispatcher does for a
     client: RPC conversion (access checks on), then the transaction started
-    again with the locks it asks for, or after a lock it did not get"""
+    again with the locks it asks for, or after a lock it did not get
+
+    With run_tasks, the tasks the call queued are run after the commit, as
+    the dispatcher does when no queue worker is configured."""
     from trytond import backend
     from trytond.config import config
     from trytond.pool import Pool
@@ -82,6 +85,10 @@ def rpc_call(database_name, user_id, model, method, *args, context=None,
                     continue
                 raise
             transaction.commit()
+        if run_tasks:
+            from trytond.worker import run_task
+            while transaction.tasks:
+                run_task(pool, transaction.tasks.pop())
         return result
 
 
