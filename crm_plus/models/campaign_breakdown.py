@@ -100,35 +100,20 @@ class CampaignTypeReport(TargetFiguresMixin, CampaignResultsMixin):
 
     @classmethod
     def table_query(cls):
-        Campaign = Pool().get('marketing.campaign')
-        campaign = Campaign.__table__()
-        targets = cls._targets()
-        opportunities = cls._opportunities()
-        ordered = cls._ordered()
-        invoices = cls._invoices()
-        costs = cls._costs()
+        from_, campaign, targets, figures = cls._per_campaign()
         # The figures of each campaign added up: the same as the sum of the
         # rows of the campaign results.
-        figures = _sums(cls._figures(opportunities, ordered, invoices, costs))
-        return (campaign
-            .join(targets, 'LEFT', condition=targets.campaign == campaign.id)
-            .join(opportunities, 'LEFT',
-                condition=opportunities.campaign == campaign.id)
-            .join(ordered, 'LEFT', condition=ordered.campaign == campaign.id)
-            .join(invoices, 'LEFT',
-                condition=invoices.campaign == campaign.id)
-            .join(costs, 'LEFT', condition=costs.campaign == campaign.id)
-            .select(
-                _row_id(campaign.type).as_('id'),
-                campaign.type.as_('campaign_type'),
-                campaign.company.as_('company'),
-                Count(campaign.id).as_('campaigns'),
-                *cls._results(
-                    targets=Sum(Coalesce(targets.targets, 0)),
-                    responses=Sum(Coalesce(targets.responses, 0)),
-                    **figures),
-                where=cls._campaign_where(campaign),
-                group_by=[campaign.type, campaign.company]))
+        return from_.select(
+            _row_id(campaign.type).as_('id'),
+            campaign.type.as_('campaign_type'),
+            campaign.company.as_('company'),
+            Count(campaign.id).as_('campaigns'),
+            *cls._results(
+                targets=Sum(Coalesce(targets.targets, 0)),
+                responses=Sum(Coalesce(targets.responses, 0)),
+                **_sums(figures)),
+            where=cls._campaign_where(campaign),
+            group_by=[campaign.type, campaign.company])
 
 
 class CampaignLeadSourceReport(CampaignResultsMixin):

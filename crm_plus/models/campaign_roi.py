@@ -401,6 +401,29 @@ class CampaignResultsMixin(KeptRowsMixin, ModelSQL, ModelView):
             ['invoiced', 'paid', 'margin'], keyed=key is not None)
 
     @classmethod
+    def _per_campaign(cls):
+        """The campaigns of the company each joined to its targets and
+        figures: the from of the query, the table of the campaigns, the
+        targets and the figures by the names of _results"""
+        Campaign = Pool().get('marketing.campaign')
+        campaign = Campaign.__table__()
+        targets = cls._targets()
+        opportunities = cls._opportunities()
+        ordered = cls._ordered()
+        invoices = cls._invoices()
+        costs = cls._costs()
+        from_ = (campaign
+            .join(targets, 'LEFT', condition=targets.campaign == campaign.id)
+            .join(opportunities, 'LEFT',
+                condition=opportunities.campaign == campaign.id)
+            .join(ordered, 'LEFT', condition=ordered.campaign == campaign.id)
+            .join(invoices, 'LEFT',
+                condition=invoices.campaign == campaign.id)
+            .join(costs, 'LEFT', condition=costs.campaign == campaign.id))
+        return from_, campaign, targets, cls._figures(
+            opportunities, ordered, invoices, costs)
+
+    @classmethod
     def _campaign_where(cls, campaign):
         "The condition on the table of campaigns of the campaigns counted"
         context = Transaction().context
@@ -511,29 +534,13 @@ class CampaignReport(TargetFiguresMixin, CampaignResultsMixin):
 
     @classmethod
     def table_query(cls):
-        Campaign = Pool().get('marketing.campaign')
-        campaign = Campaign.__table__()
-        targets = cls._targets()
-        opportunities = cls._opportunities()
-        ordered = cls._ordered()
-        invoices = cls._invoices()
-        costs = cls._costs()
-        return (campaign
-            .join(targets, 'LEFT', condition=targets.campaign == campaign.id)
-            .join(opportunities, 'LEFT',
-                condition=opportunities.campaign == campaign.id)
-            .join(ordered, 'LEFT', condition=ordered.campaign == campaign.id)
-            .join(invoices, 'LEFT',
-                condition=invoices.campaign == campaign.id)
-            .join(costs, 'LEFT', condition=costs.campaign == campaign.id)
-            .select(
-                campaign.id.as_('id'),
-                campaign.id.as_('campaign'),
-                campaign.type.as_('campaign_type'),
-                campaign.company.as_('company'),
-                *cls._results(
-                    targets=targets.targets,
-                    responses=targets.responses,
-                    **cls._figures(
-                        opportunities, ordered, invoices, costs)),
-                where=cls._campaign_where(campaign)))
+        from_, campaign, targets, figures = cls._per_campaign()
+        return from_.select(
+            campaign.id.as_('id'),
+            campaign.id.as_('campaign'),
+            campaign.type.as_('campaign_type'),
+            campaign.company.as_('company'),
+            *cls._results(
+                targets=targets.targets, responses=targets.responses,
+                **figures),
+            where=cls._campaign_where(campaign))
