@@ -14,7 +14,6 @@ from trytond.model import Index, Unique, fields
 from trytond.pool import Pool
 from trytond.pyson import Eval, If
 from trytond.sendmail import sendmail_transactional
-from trytond.tools import cursor_dict
 from trytond.transaction import Transaction, without_check_access
 
 from .data_stamp import data_stamp
@@ -276,7 +275,12 @@ class KeptRowsMixin:
         transaction = Transaction()
         cursor = transaction.connection.cursor()
         cursor.execute(*select)
-        rows = [tuple(r[n] for n in names) for r in cursor_dict(cursor)]
+        # The columns by their names once: the description of a psycopg
+        # cursor, which cursor_dict reads for each row, is built anew at
+        # each reading.
+        columns = [c[0] for c in cursor.description]
+        order = [columns.index(n) for n in names]
+        rows = [tuple(r[i] for i in order) for r in cursor.fetchall()]
         # Kept only when nothing was committed while they were computed: on
         # SQLite each query reads the last commit.
         if len(rows) <= KEPT_ROWS and cls._kept_rows_key() == key:
