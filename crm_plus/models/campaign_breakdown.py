@@ -83,6 +83,8 @@ class CampaignTypeReport(TargetFiguresMixin, CampaignResultsMixin):
     __name__ = 'crm.campaign.report.type'
     __string__ = "Campaign Results by Type"
 
+    _row_name = 'campaign_type'
+
     campaign_type = fields.Many2One('crm.campaign.type', "Campaign Type")
     campaigns = fields.Integer("Campaigns", help="The campaigns of the type.")
 
@@ -90,13 +92,6 @@ class CampaignTypeReport(TargetFiguresMixin, CampaignResultsMixin):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('campaign_type', 'ASC'), ('id', 'ASC')]
-
-    def get_rec_name(self, name):
-        return self.campaign_type.rec_name if self.campaign_type else ''
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        return [('campaign_type.rec_name', *clause[1:])]
 
     @classmethod
     def table_query(cls):
@@ -121,6 +116,8 @@ class CampaignLeadSourceReport(CampaignResultsMixin):
     __name__ = 'crm.campaign.report.lead_source'
     __string__ = "Campaign Results by Lead Source"
 
+    _row_name = 'lead_source'
+
     lead_source = fields.Many2One('crm.lead_source', "Lead Source")
 
     @classmethod
@@ -132,13 +129,6 @@ class CampaignLeadSourceReport(CampaignResultsMixin):
             "campaign's shared among its lead sources in proportion to the "
             "leads they brought; the row without lead source also has the "
             "expenses of the campaigns that brought no lead.")
-
-    def get_rec_name(self, name):
-        return self.lead_source.rec_name if self.lead_source else ''
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        return [('lead_source.rec_name', *clause[1:])]
 
     @classmethod
     def table_query(cls):
@@ -221,6 +211,8 @@ class CampaignPeriodReport(CampaignResultsMixin):
     __name__ = 'crm.campaign.report.period'
     __string__ = "Campaign Results over Periods"
 
+    _row_name = 'campaign'
+
     campaign = fields.Many2One('marketing.campaign', "Campaign")
     campaign_type = fields.Many2One('crm.campaign.type', "Campaign Type")
     date = fields.Date(
@@ -235,13 +227,6 @@ class CampaignPeriodReport(CampaignResultsMixin):
         cls._order = [('date', 'ASC'), ('campaign', 'ASC'), ('id', 'ASC')]
         cls.cost.help = (
             "The confirmed expenses of the campaign dated in the period.")
-
-    def get_rec_name(self, name):
-        return self.campaign.rec_name if self.campaign else ''
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        return [('campaign.rec_name', *clause[1:])]
 
     @classmethod
     def table_query(cls):

@@ -219,6 +219,18 @@ class CampaignResultsMixin(KeptRowsMixin, ModelSQL, ModelView):
         help="The return on investment: the paid margin less the cost, "
         "divided by the cost; empty without cost.")
 
+    # The field of the record a row is of: the client names its windows
+    # with the row's name.
+    _row_name = None
+
+    def get_rec_name(self, name):
+        record = getattr(self, self._row_name)
+        return record.rec_name if record else ''
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [(cls._row_name + '.rec_name', *clause[1:])]
+
     @classmethod
     def _opportunity_where(cls, opportunity):
         """The condition on the table of opportunities of the campaigns
@@ -516,6 +528,8 @@ class CampaignReport(TargetFiguresMixin, CampaignResultsMixin):
     __name__ = 'crm.campaign.report'
     __string__ = "Campaign Results"
 
+    _row_name = 'campaign'
+
     campaign = fields.Many2One('marketing.campaign', "Campaign")
     campaign_type = fields.Many2One('crm.campaign.type', "Campaign Type")
 
@@ -523,14 +537,6 @@ class CampaignReport(TargetFiguresMixin, CampaignResultsMixin):
     def __setup__(cls):
         super().__setup__()
         cls._order = [('campaign', 'ASC'), ('id', 'ASC')]
-
-    def get_rec_name(self, name):
-        # A row is its campaign: the client names its windows with it.
-        return self.campaign.rec_name if self.campaign else ''
-
-    @classmethod
-    def search_rec_name(cls, name, clause):
-        return [('campaign.rec_name', *clause[1:])]
 
     @classmethod
     def table_query(cls):
