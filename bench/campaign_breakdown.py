@@ -193,7 +193,7 @@ def report_sql(report, backend_name):
         'lead_source': ('COALESCE(o.lead_source, 0)', 'e.company',
             BY_LEAD_SOURCE, '', '', 'dim'),
         'period': (month.format('o.start_date'), month.format('e.date'),
-            OVER_PERIODS, 'f.campaign,', 'campaign,', 'dim, campaign'),
+            OVER_PERIODS, '', '', 'dim'),
         }[report]
     sql = FIGURES_SQL.format(okey=okey, ekey=ekey,
         rows=rows.format(real=real), extra=extra, extra_sums=extra_sums,

@@ -11,6 +11,7 @@ from sql.functions import Extract
 from trytond import backend
 from trytond.model import fields
 from trytond.pool import Pool
+from trytond.pyson import Eval
 from trytond.transaction import Transaction
 
 from .campaign_roi import (
@@ -196,10 +197,18 @@ class CampaignPeriodReportContext(CampaignReportContext):
     __name__ = 'crm.campaign.report.period.context'
     __string__ = "Campaign Results over Periods Context"
 
+    campaign = fields.Many2One(
+        'marketing.campaign', "Campaign",
+        domain=[('company', '=', Eval('company', -1))],
+        help="Only this campaign.")
     period = fields.Selection([
             ('year', "Year"),
             ('month', "Month"),
             ], "Period", required=True)
+
+    @classmethod
+    def default_campaign(cls):
+        return Transaction().context.get('campaign')
 
     @classmethod
     def default_period(cls):
@@ -211,10 +220,6 @@ class CampaignPeriodReport(CampaignResultsMixin):
     __name__ = 'crm.campaign.report.period'
     __string__ = "Campaign Results over Periods"
 
-    _row_name = 'campaign'
-
-    campaign = fields.Many2One('marketing.campaign', "Campaign")
-    campaign_type = fields.Many2One('crm.campaign.type', "Campaign Type")
     date = fields.Date(
         "Date",
         help="The first day of the period. The leads started in the period "
@@ -224,14 +229,29 @@ class CampaignPeriodReport(CampaignResultsMixin):
     @classmethod
     def __setup__(cls):
         super().__setup__()
-        cls._order = [('date', 'ASC'), ('campaign', 'ASC'), ('id', 'ASC')]
+        cls._order = [('date', 'ASC'), ('id', 'ASC')]
         cls.cost.help = (
-            "The confirmed expenses of the campaign dated in the period.")
+            "The confirmed expenses of the campaigns dated in the period.")
+
+    def get_rec_name(self, name):
+        return self.date.isoformat() if self.date else ''
+
+    @classmethod
+    def search_rec_name(cls, name, clause):
+        return [('date', *clause[1:])]
+
+    @classmethod
+    def _campaign_where(cls, campaign):
+        where = super()._campaign_where(campaign)
+        if Transaction().context.get('campaign'):
+            where &= campaign.id == Transaction().context['campaign']
+        return where
 
     @classmethod
     def table_query(cls):
         Campaign = Pool().get('marketing.campaign')
-        period = Transaction().context.get('period')
+        context = Transaction().context
+        period = context.get('period')
         if period not in {'year', 'month'}:
             period = 'month'
 
@@ -242,8 +262,8 @@ class CampaignPeriodReport(CampaignResultsMixin):
         invoices = cls._invoices(opportunity_key)
         costs = cls._costs(
             lambda expense: _period_start(period, expense.date))
-        # The periods of a campaign: those when leads started or money was
-        # spent.
+        # The periods of each campaign: those when leads started or money
+        # was spent.
         keys = Union(
             opportunities.select(opportunities.campaign, opportunities.key),
             costs.select(costs.campaign, costs.key))
@@ -251,24 +271,29 @@ class CampaignPeriodReport(CampaignResultsMixin):
         def same(query):
             return (query.campaign == keys.campaign) & (query.key == keys.key)
         campaign = Campaign.__table__()
-        date = cls.date.sql_cast(keys.key)
-        integer = cls.leads.sql_cast
-        # The id is the campaign and the month: the same row whoever reads
-        # it and whatever the filters. 4,096 months are 341 years.
-        month = ((Extract('YEAR', date) - 1900) * 12
-            + Extract('MONTH', date) - 1)
-        return (keys
+        figures = cls._figures(opportunities, ordered, invoices, costs)
+        per_campaign = (keys
             .join(campaign, condition=campaign.id == keys.campaign)
             .join(opportunities, 'LEFT', condition=same(opportunities))
             .join(ordered, 'LEFT', condition=same(ordered))
             .join(invoices, 'LEFT', condition=same(invoices))
             .join(costs, 'LEFT', condition=same(costs))
-            .select(
-                integer(campaign.id * 4096 + month).as_('id'),
-                campaign.id.as_('campaign'),
-                campaign.type.as_('campaign_type'),
-                campaign.company.as_('company'),
-                date.as_('date'),
-                *cls._results(**cls._figures(
-                        opportunities, ordered, invoices, costs)),
+            .select(keys.key.as_('key'),
+                *(figures[n].as_(n) for n in FIGURES),
                 where=cls._campaign_where(campaign)))
+        # The campaigns of a period added up.
+        periods = per_campaign.select(
+            per_campaign.key.as_('key'),
+            *(Sum(Coalesce(Column(per_campaign, n), 0)).as_(n)
+                for n in FIGURES),
+            group_by=[per_campaign.key])
+        date = cls.date.sql_cast(periods.key)
+        # The id is the date: the same row whoever reads it and whatever
+        # the filters.
+        id_ = cls.leads.sql_cast(Extract('YEAR', date) * 10000
+            + Extract('MONTH', date) * 100 + Extract('DAY', date))
+        return periods.select(
+            id_.as_('id'),
+            Literal(context.get('company', -1)).as_('company'),
+            date.as_('date'),
+            *cls._results(**{n: Column(periods, n) for n in FIGURES}))
