@@ -157,6 +157,19 @@ test('a marketing user plans a campaign, builds its targets and starts it', {
         await openFormPage('Recipients');
         await assertFits('the recipients');
         await screenshot('campaign-06-sent.png');
+        // This server reads no bounce mailbox: Read Bounces says so, in
+        // words, and changes nothing.
+        await clickButton('Read Bounces');
+        const refusal = dialog('No bounce mailbox is configured');
+        await refusal.waitFor();
+        await screenshot('campaign-06b-no-bounce-mailbox.png');
+        await refusal.locator('.modal-footer button').first().click();
+        await settled();
+        const [after] = await rpc.model('crm.mailing', 'search_read',
+            [['name', '=', `Invitation ${stamp}`]], 0, 1, null,
+            ['sent_count', 'bounced_count']);
+        assert.equal(after.sent_count, mailing.sent_count);
+        assert.equal(after.bounced_count, 0);
     });
 
     await step(t, "the campaigns' results", async () => {
